@@ -1,0 +1,141 @@
+# podtrail — build, run, test.
+#
+#   make            build build/podtrail (BPF object, skeleton, daemon)
+#   make deps       install the Debian packages the build and tests need (root)
+#   make run        deps + build + run the agent (standalone without a cluster)
+#   make test       deps + build + unit, integration and end-to-end tests
+#   make bench      deps + build + benchmarks
+#   make install    install binary and man page (PREFIX, DESTDIR honoured)
+#
+# BUILD selects the output directory, SANITIZE=1 builds with ASan and UBSan
+# (the test build uses both: BUILD=build/san SANITIZE=1).
+
+BUILD ?= build
+SANITIZE ?= 0
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+CC := clang
+CLANG ?= clang
+BPFTOOL ?= bpftool
+PKG_CONFIG ?= pkg-config
+PYTHON ?= /usr/bin/python3
+
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+# Debian packages: build, test, bench. `make deps` installs only what is missing.
+DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
+	libcurl4-openssl-dev libjson-c-dev libcmocka-dev libmicrohttpd-dev libcap-dev \
+	libclang-rt-14-dev runc busybox-static python3 python3-pytest valgrind bpftrace \
+	openssl procps util-linux libcap2-bin libyaml-dev
+
+PKGS := libbpf libelf zlib json-c libcurl yaml-0.1
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow \
+	-Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
+	-D_GNU_SOURCE -Iinclude -Iuserspace -I$(BUILD) $(PKG_CFLAGS)
+LDLIBS += $(PKG_LIBS) -lm
+ifeq ($(SANITIZE),1)
+CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	-Iinclude -I$(BUILD) -mcpu=v3
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_HDRS := $(wildcard bpf/*.h) include/podtrail/record.h
+USER_SRCS := $(filter-out userspace/main.c,$(wildcard userspace/*.c userspace/*/*.c))
+USER_HDRS := $(wildcard userspace/*.h userspace/*/*.h include/podtrail/*.h)
+USER_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(USER_SRCS))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+TOOL_SRCS := $(wildcard tools/*.c)
+TOOL_BINS := $(patsubst tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
+
+.PHONY: all deps run test test-unit test-integration bench install clean format check-format
+
+all: $(BUILD)/podtrail $(TOOL_BINS)
+
+# --- dependencies -------------------------------------------------------------
+
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" != 0 ]; then echo "make deps: missing packages ($$missing); run as root" >&2; exit 1; fi; \
+		echo "make deps: installing $$missing"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+# --- BPF ----------------------------------------------------------------------
+
+# vmlinux.h comes from the running kernel's BTF: CO-RE relocations make the
+# object portable to other kernels, and the header always matches the types
+# the verifier will see here. See README "Why vmlinux.h is generated".
+$(BUILD)/vmlinux.h:
+	@mkdir -p $(@D)
+	@test -r /sys/kernel/btf/vmlinux || { echo "no /sys/kernel/btf/vmlinux: this kernel lacks BTF (CONFIG_DEBUG_INFO_BTF=y)" >&2; exit 1; }
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/podtrail.bpf.o: $(BPF_SRCS) $(BPF_HDRS) $(BUILD)/vmlinux.h
+	$(CLANG) $(BPF_CFLAGS) -c bpf/podtrail.bpf.c -o $@
+
+$(BUILD)/podtrail.skel.h: $(BUILD)/podtrail.bpf.o
+	$(BPFTOOL) gen skeleton $< name podtrail_bpf > $@.tmp && mv $@.tmp $@
+
+# --- userspace ----------------------------------------------------------------
+
+$(BUILD)/obj/%.o: %.c $(USER_HDRS) $(BUILD)/podtrail.skel.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libpodtrail.a: $(USER_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/podtrail: $(BUILD)/obj/userspace/main.o $(BUILD)/libpodtrail.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tools/%: tools/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+
+# --- tests --------------------------------------------------------------------
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpodtrail.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libpodtrail.a $(LDLIBS) -lcmocka
+
+test-unit: $(UNIT_BINS)
+	@fail=0; for t in $(UNIT_BINS); do echo "== $$t"; $$t || fail=1; done; exit $$fail
+
+# The whole suite: unit tests and integration tests run against the
+# sanitized build; the plain build is what `make run` and the README use.
+test: deps
+	$(MAKE) all
+	$(MAKE) BUILD=build/san SANITIZE=1 all test-unit
+	PODTRAIL_BUILD=build/san $(PYTHON) -m pytest -v -p no:cacheprovider tests/integration
+
+bench: deps all
+	tools/bench.sh
+
+run: deps all
+	$(BUILD)/podtrail $(ARGS)
+
+install: $(BUILD)/podtrail
+	install -D -m 0755 $(BUILD)/podtrail $(DESTDIR)$(PREFIX)/sbin/podtrail
+	install -D -m 0644 docs/podtrail.8 $(DESTDIR)$(PREFIX)/share/man/man8/podtrail.8
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+check-format:
+	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build

@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * podtrail's kernel side: process exits, fatal signals and OOM kills.
+ *
+ * Each hook has a tp_btf program and a classic tracepoint twin; userspace
+ * probes the kernel and loads one of each pair. Boring exits are counted in
+ * a per-CPU map and never reach the ring buffer.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "podtrail/record.h"
+#include "maps.h"
+#include "task.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Load-time settings (rodata), written by userspace before load. */
+const volatile char sandbox_names[PT_MAX_SANDBOX_NAMES][PT_COMM_LEN] = { "pause" };
+const volatile __u32 nr_sandbox_names = 1;
+/* Bit n set: remember the sender of signal n (fatal by default action). */
+const volatile __u64 fatal_signal_mask = 0;
+/* Wake the reader at most once per interval per CPU; it polls shortly after. */
+const volatile __u64 wakeup_interval_ns = 5000000;
+const volatile __u64 page_size = 4096;
+
+#define SIGKILL 9
+
+static __always_inline struct pt_percpu_state *percpu(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&percpu_state, &zero);
+}
+
+static __always_inline void count(struct pt_percpu_state *st, enum pt_counter c)
+{
+	if (st && c < PT_CNT__MAX)
+		st->counters[c]++;
+}
+
+/*
+ * Waking the reader costs far more than the program itself, so ordinary
+ * records wake it at most once per wakeup_interval_ns on each CPU. The
+ * reader keeps polling for a while after every wake-up, so a record
+ * submitted without one is still read within about two intervals. OOM
+ * kills and sandbox deaths wake it at once.
+ */
+static __always_inline __u64 submit_flags(struct pt_percpu_state *st, bool urgent)
+{
+	__u64 now;
+
+	if (!st)
+		return 0;
+	now = bpf_ktime_get_ns();
+	if (!urgent && now - st->last_wakeup_ns < wakeup_interval_ns)
+		return BPF_RB_NO_WAKEUP;
+	st->last_wakeup_ns = now;
+	st->counters[PT_CNT_WAKEUPS]++;
+	return BPF_RB_FORCE_WAKEUP;
+}
+
+/* @comm is zero-padded, like the rodata names, so two words compare it. */
+static __always_inline bool comm_is_sandbox(const char *comm)
+{
+	const __u64 *c = (const __u64 *)comm;
+
+	for (__u32 n = 0; n < PT_MAX_SANDBOX_NAMES && n < nr_sandbox_names; n++) {
+		const volatile __u64 *s = (const volatile __u64 *)sandbox_names[n];
+
+		if (c[0] == s[0] && c[1] == s[1])
+			return true;
+	}
+	return false;
+}
+
+static __always_inline void fill_header(struct pt_record_header *hdr, __u16 kind, __u32 size)
+{
+	hdr->kind = kind;
+	hdr->version = PT_RECORD_VERSION;
+	hdr->size = size;
+	hdr->ktime_ns = bpf_ktime_get_ns();
+	hdr->flags = 0;
+	hdr->_pad = 0;
+}
+
+/* ---- process exit -------------------------------------------------------- */
+
+static __always_inline int handle_exit(struct task_struct *task)
+{
+	struct pt_percpu_state *st = percpu();
+	struct pt_exit_record *rec;
+	struct task_struct *parent;
+	struct cgroup *cgrp, *pcgrp;
+	__u32 ns_level = 0, ns_pid, exit_code, tgid, flags = 0;
+	char comm[PT_COMM_LEN] __attribute__((aligned(8))) = {};
+	struct pt_killer *killer;
+	struct pt_oom *oom;
+	bool v1, pv1;
+
+	/* Only the last thread ends the process. */
+	if (BPF_CORE_READ(task, signal, live.counter) != 0) {
+		count(st, PT_CNT_THREAD_EXIT);
+		return 0;
+	}
+	count(st, PT_CNT_EXIT_SEEN);
+
+	exit_code = BPF_CORE_READ(task, exit_code);
+	ns_pid = task_ns_tgid(task, &ns_level);
+	if (ns_level > 0 && ns_pid == 1)
+		flags |= PT_FLAG_PIDNS_INIT;
+	BPF_CORE_READ_STR_INTO(&comm, task, comm);
+	if (comm_is_sandbox(comm))
+		flags |= PT_FLAG_SANDBOX;
+	if (exit_code == 0 && !(flags & (PT_FLAG_PIDNS_INIT | PT_FLAG_SANDBOX))) {
+		count(st, PT_CNT_EXIT_BORING);
+		return 0;
+	}
+
+	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
+	if (!rec) {
+		count(st, PT_CNT_RINGBUF_LOST);
+		return 0;
+	}
+	fill_header(&rec->hdr, PT_RECORD_EXIT, sizeof(*rec));
+	tgid = BPF_CORE_READ(task, tgid);
+	rec->pid = tgid;
+	rec->tid = BPF_CORE_READ(task, pid);
+	rec->ns_pid = ns_pid;
+	rec->ns_level = ns_level;
+	rec->exit_code = exit_code;
+	rec->start_ns = BPF_CORE_READ(task, group_leader, start_time);
+	__builtin_memcpy(rec->comm, comm, sizeof(comm));
+	parent = BPF_CORE_READ(task, real_parent);
+	rec->ppid = BPF_CORE_READ(parent, tgid);
+	BPF_CORE_READ_STR_INTO(&rec->parent_comm, parent, comm);
+
+	cgrp = task_attribution_cgroup(task, &v1);
+	if (v1)
+		flags |= PT_FLAG_CGROUP_V1;
+	read_cgroup(cgrp, &rec->cgroup, &flags);
+	pcgrp = task_attribution_cgroup(parent, &pv1);
+	if (cgroup_id_of(pcgrp) != rec->cgroup.id)
+		flags |= PT_FLAG_PARENT_OTHER_CGROUP;
+
+	killer = bpf_map_lookup_elem(&killers, &tgid);
+	if (!killer)
+		killer = bpf_map_lookup_elem(&killers, &rec->tid);
+	if (killer) {
+		__builtin_memcpy(&rec->killer, killer, sizeof(rec->killer));
+		flags |= PT_FLAG_HAS_KILLER;
+		bpf_map_delete_elem(&killers, &tgid);
+	} else {
+		__builtin_memset(&rec->killer, 0, sizeof(rec->killer));
+	}
+
+	oom = bpf_map_lookup_elem(&oom_victims, &tgid);
+	if (oom) {
+		__builtin_memcpy(&rec->oom, oom, sizeof(rec->oom));
+		flags |= PT_FLAG_OOM_KILLED;
+		if (oom->memcg_limit_bytes)
+			flags |= PT_FLAG_OOM_MEMCG;
+		if (oom->anon_rss_kb || oom->file_rss_kb || oom->total_vm_kb)
+			flags |= PT_FLAG_HAS_RSS;
+		bpf_map_delete_elem(&oom_victims, &tgid);
+	} else {
+		__builtin_memset(&rec->oom, 0, sizeof(rec->oom));
+	}
+
+	rec->hdr.flags = flags;
+	count(st, PT_CNT_EXIT_SENT);
+	bpf_ringbuf_submit(rec, submit_flags(st, flags & (PT_FLAG_SANDBOX | PT_FLAG_OOM_KILLED)));
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(exit_btf, struct task_struct *task)
+{
+	return handle_exit(task);
+}
+
+SEC("tracepoint/sched/sched_process_exit")
+int exit_tp(void *ctx)
+{
+	return handle_exit((struct task_struct *)bpf_get_current_task());
+}
+
+/* ---- fatal signals ------------------------------------------------------- */
+
+/* The kernel's TRACE_SIGNAL_DELIVERED: the signal was queued for the target. */
+#define SIGNAL_DELIVERED 0
+
+static __always_inline int remember_killer(__u32 target, int sig, int code)
+{
+	struct task_struct *sender = (struct task_struct *)bpf_get_current_task();
+	struct pt_percpu_state *st = percpu();
+	struct pt_killer k = {};
+	bool v1;
+
+	k.ktime_ns = bpf_ktime_get_ns();
+	k.pid = BPF_CORE_READ(sender, pid);
+	k.tgid = BPF_CORE_READ(sender, tgid);
+	k.sig = sig;
+	k.code = code;
+	bpf_get_current_comm(&k.comm, sizeof(k.comm));
+	struct cgroup *cgrp = task_attribution_cgroup(sender, &v1);
+	k.cgroup_id = cgroup_id_of(cgrp);
+	read_cgroup_leaf(cgrp, k.cgroup_leaf);
+	bpf_map_update_elem(&killers, &target, &k, BPF_ANY);
+	count(st, PT_CNT_SIGNAL_FATAL);
+	return 0;
+}
+
+static __always_inline bool signal_is_fatal(int sig)
+{
+	return sig > 0 && sig < 64 && (fatal_signal_mask & (1ULL << sig));
+}
+
+SEC("tp_btf/signal_generate")
+int BPF_PROG(signal_btf, int sig, struct kernel_siginfo *info, struct task_struct *task, int group,
+	     int result)
+{
+	int code = 0;
+
+	/* Every exit sends SIGCHLD: leave as early as possible. */
+	if (!signal_is_fatal(sig) || result != SIGNAL_DELIVERED)
+		return 0;
+	/* SEND_SIG_NOINFO/PRIV are small integers, not pointers. */
+	if ((unsigned long)info > 4096)
+		code = BPF_CORE_READ(info, si_code);
+	else if ((unsigned long)info == 1)
+		code = 0x80; /* SEND_SIG_PRIV: SI_KERNEL */
+	return remember_killer(BPF_CORE_READ(task, tgid), sig, code);
+}
+
+SEC("tracepoint/signal/signal_generate")
+int signal_tp(struct trace_event_raw_signal_generate *ctx)
+{
+	int sig = ctx->sig;
+
+	if (!signal_is_fatal(sig) || ctx->result != SIGNAL_DELIVERED)
+		return 0;
+	return remember_killer(ctx->pid, sig, ctx->code);
+}
+
+/* ---- OOM kills ----------------------------------------------------------- */
+
+/*
+ * oom/mark_victim is taken as a classic tracepoint on every kernel: its
+ * tp_btf arguments changed (pid, then task and uid) while the classic
+ * record gained the rss figures, which is what the message needs.
+ */
+SEC("tracepoint/oom/mark_victim")
+int oom_tp(struct trace_event_raw_mark_victim *ctx)
+{
+	struct task_struct *current = (struct task_struct *)bpf_get_current_task();
+	struct pt_percpu_state *st = percpu();
+	struct pt_oom_record *rec;
+	__u32 pid = BPF_CORE_READ(ctx, pid);
+	__u32 flags = 0;
+
+	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
+	if (!rec) {
+		count(st, PT_CNT_RINGBUF_LOST);
+		return 0;
+	}
+	fill_header(&rec->hdr, PT_RECORD_OOM, sizeof(*rec));
+	__builtin_memset(&rec->oom, 0, sizeof(rec->oom));
+	__builtin_memset(&rec->comm, 0, sizeof(rec->comm));
+	rec->pid = pid;
+	rec->killer_pid = BPF_CORE_READ(current, tgid);
+	bpf_get_current_comm(&rec->killer_comm, sizeof(rec->killer_comm));
+	if (bpf_core_field_exists(ctx->anon_rss)) {
+		rec->oom.total_vm_kb = BPF_CORE_READ(ctx, total_vm);
+		rec->oom.anon_rss_kb = BPF_CORE_READ(ctx, anon_rss);
+		rec->oom.file_rss_kb = BPF_CORE_READ(ctx, file_rss);
+		rec->oom.shmem_rss_kb = BPF_CORE_READ(ctx, shmem_rss);
+		rec->oom.oom_score_adj = BPF_CORE_READ(ctx, oom_score_adj);
+		flags |= PT_FLAG_HAS_RSS;
+	}
+	if (bpf_core_field_exists(ctx->__data_loc_comm)) {
+		__u32 loc = BPF_CORE_READ(ctx, __data_loc_comm);
+
+		bpf_probe_read_kernel_str(rec->comm, sizeof(rec->comm),
+					  (void *)ctx + (loc & 0xffff));
+	}
+	if (find_oom_memcg(current, page_size, &rec->oom))
+		flags |= PT_FLAG_OOM_MEMCG;
+	rec->cgroup.id = 0;
+	rec->cgroup.depth = 0;
+	bpf_map_update_elem(&oom_victims, &pid, &rec->oom, BPF_ANY);
+
+	rec->hdr.flags = flags | PT_FLAG_OOM_KILLED;
+	count(st, PT_CNT_OOM_SENT);
+	bpf_ringbuf_submit(rec, submit_flags(st, true));
+	return 0;
+}

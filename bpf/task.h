@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Verifier-facing helpers that read a task: its cgroup (v2, or the v1
+ * memory hierarchy when the task sits at the v2 root), the names of that
+ * cgroup and its ancestors, its pid namespace, and its memory cgroup limit.
+ * Everything goes through CO-RE so one object loads on 5.8 .. 6.18.
+ */
+#ifndef PODTRAIL_BPF_TASK_H
+#define PODTRAIL_BPF_TASK_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include "podtrail/record.h"
+
+/* kernfs_node.parent became __parent in 6.15 (RCU-protected). */
+struct kernfs_node___pre615 {
+	struct kernfs_node *parent;
+} __attribute__((preserve_access_index));
+
+static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
+{
+	if (bpf_core_field_exists(struct kernfs_node___pre615, parent))
+		return BPF_CORE_READ((struct kernfs_node___pre615 *)kn, parent);
+	return BPF_CORE_READ(kn, __parent);
+}
+
+/* The task's memory-controller css, or NULL without CONFIG_MEMCG. */
+static __always_inline struct cgroup_subsys_state *task_memory_css(struct task_struct *task)
+{
+	int id;
+
+	if (!bpf_core_enum_value_exists(enum cgroup_subsys_id, memory_cgrp_id))
+		return NULL;
+	id = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
+	if (id < 0 || id >= 16)
+		return NULL;
+	return BPF_CORE_READ(task, cgroups, subsys[id]);
+}
+
+/*
+ * The cgroup that says where a task belongs: its v2 cgroup; on a hybrid or
+ * v1 node the v2 cgroup of a container is often the root, and then the v1
+ * memory hierarchy (which kubelet always populates) carries the names.
+ */
+static __always_inline struct cgroup *task_attribution_cgroup(struct task_struct *task, bool *v1)
+{
+	struct cgroup *cgrp = BPF_CORE_READ(task, cgroups, dfl_cgrp);
+	struct cgroup_subsys_state *css;
+
+	*v1 = false;
+	if (cgrp && BPF_CORE_READ(cgrp, level) > 0)
+		return cgrp;
+	css = task_memory_css(task);
+	if (!css)
+		return cgrp;
+	*v1 = true;
+	return BPF_CORE_READ(css, cgroup);
+}
+
+static __always_inline __u64 cgroup_id_of(struct cgroup *cgrp)
+{
+	return cgrp ? BPF_CORE_READ(cgrp, kn, id) : 0;
+}
+
+/* Fill @out with the id, depth and names of @cgrp and its ancestors. */
+static __always_inline void read_cgroup(struct cgroup *cgrp, struct pt_cgroup *out, __u32 *flags)
+{
+	struct kernfs_node *kn;
+	const char *name;
+	int level;
+
+	out->id = 0;
+	out->depth = 0;
+	if (!cgrp)
+		return;
+	kn = BPF_CORE_READ(cgrp, kn);
+	level = BPF_CORE_READ(cgrp, level);
+	out->id = BPF_CORE_READ(kn, id);
+	out->depth = level;
+	if (level > PT_CGROUP_LEVELS)
+		*flags |= PT_FLAG_CGROUP_TRUNCATED;
+	for (int i = 0; i < PT_CGROUP_LEVELS; i++) {
+		if (i >= level || !kn)
+			break;
+		name = BPF_CORE_READ(kn, name);
+		bpf_probe_read_kernel_str(out->names[i], PT_CGROUP_NAME_LEN, name);
+		kn = kn_parent(kn);
+	}
+}
+
+/* The leaf name alone, for the sender of a signal. */
+static __always_inline void read_cgroup_leaf(struct cgroup *cgrp, char *buf)
+{
+	const char *name;
+
+	buf[0] = '\0';
+	if (!cgrp || BPF_CORE_READ(cgrp, level) == 0)
+		return;
+	name = BPF_CORE_READ(cgrp, kn, name);
+	bpf_probe_read_kernel_str(buf, PT_CGROUP_NAME_LEN, name);
+}
+
+/* pid of @task's thread group as seen in its own pid namespace, and that namespace's level. */
+static __always_inline __u32 task_ns_tgid(struct task_struct *task, __u32 *level_out)
+{
+	struct pid *pid = BPF_CORE_READ(task, group_leader, thread_pid);
+	unsigned int level;
+	__u32 nr = 0;
+	__u64 off;
+
+	if (!pid)
+		return 0;
+	level = BPF_CORE_READ(pid, level);
+	*level_out = level;
+	if (level > 32)
+		return 0;
+	off = bpf_core_field_offset(struct pid, numbers) + level * bpf_core_type_size(struct upid) +
+	      bpf_core_field_offset(struct upid, nr);
+	bpf_probe_read_kernel(&nr, sizeof(nr), (void *)pid + off);
+	return nr;
+}
+
+/* page_counter.max is "unlimited" at or above PAGE_COUNTER_MAX (LONG_MAX / PAGE_SIZE). */
+static __always_inline bool counter_limited(unsigned long max, __u64 page_size)
+{
+	return max < (0x7fffffffffffffffULL / page_size);
+}
+
+/*
+ * The memory cgroup whose limit an OOM kill enforced: walking up from @task
+ * (the allocator, inside the OOMing memcg's subtree), the first cgroup that is
+ * limited and whose usage is within one charge (THP plus a batch) of its
+ * limit. None found means the kill was not confined to a memcg.
+ */
+static __always_inline bool find_oom_memcg(struct task_struct *task, __u64 page_size,
+					   struct pt_oom *oom)
+{
+	struct cgroup_subsys_state *css = task_memory_css(task);
+	const __u64 slack_pages = 512 + 64;
+	struct mem_cgroup *memcg;
+	unsigned long max, usage;
+
+	for (int i = 0; i < 8; i++) {
+		if (!css)
+			break;
+		memcg = (struct mem_cgroup *)css; /* css is the first member */
+		max = BPF_CORE_READ(memcg, memory.max);
+		usage = BPF_CORE_READ(memcg, memory.usage.counter);
+		if (counter_limited(max, page_size) && usage + slack_pages >= max) {
+			struct cgroup *cgrp = BPF_CORE_READ(css, cgroup);
+
+			oom->memcg_limit_bytes = (__u64)max * page_size;
+			oom->memcg_usage_bytes = (__u64)usage * page_size;
+			oom->memcg_id = cgroup_id_of(cgrp);
+			read_cgroup_leaf(cgrp, oom->memcg_name);
+			return true;
+		}
+		css = BPF_CORE_READ(css, parent);
+	}
+	return false;
+}
+
+#endif

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The record layout shared by the BPF programs (bpf/) and the daemon
+ * (userspace/). Every field has an explicit size so that both sides agree
+ * whatever the compiler; every record starts with the same header so the
+ * decoder can check kind, version and size before it trusts anything else.
+ */
+#ifndef PODTRAIL_RECORD_H
+#define PODTRAIL_RECORD_H
+
+#ifdef __BPF__
+/* vmlinux.h provides the __u8 .. __u64 types. */
+#else
+#include <linux/types.h>
+#endif
+
+#define PT_RECORD_VERSION 1
+
+#define PT_COMM_LEN 16
+/* Longest kubelet-made name is "cri-containerd-<64 hex>.scope" (85 bytes). */
+#define PT_CGROUP_NAME_LEN 128
+/* Leaf plus ancestors: enough for kubepods/<qos>/<pod>/<container> and a nested root. */
+#define PT_CGROUP_LEVELS 6
+/* Process names that identify a pod sandbox (e.g. "pause"); set as rodata. */
+#define PT_MAX_SANDBOX_NAMES 4
+
+enum pt_record_kind {
+	PT_RECORD_EXIT = 1, /* a process (its last thread) exited */
+	PT_RECORD_OOM = 2,  /* the OOM killer chose a victim */
+};
+
+/* pt_record_header.flags */
+enum pt_record_flags {
+	PT_FLAG_PIDNS_INIT = 1u << 0,	       /* pid 1 of a non-root pid namespace */
+	PT_FLAG_SANDBOX = 1u << 1,	       /* comm matches a sandbox process name */
+	PT_FLAG_HAS_KILLER = 1u << 2,	       /* killer holds who sent the fatal signal */
+	PT_FLAG_OOM_KILLED = 1u << 3,	       /* the OOM killer marked this process */
+	PT_FLAG_CGROUP_V1 = 1u << 4,	       /* names come from the v1 memory hierarchy */
+	PT_FLAG_CGROUP_TRUNCATED = 1u << 5,    /* more ancestors than PT_CGROUP_LEVELS */
+	PT_FLAG_PARENT_OTHER_CGROUP = 1u << 6, /* parent lives in another cgroup */
+	PT_FLAG_OOM_MEMCG = 1u << 7,	       /* OOM confined to a memory cgroup */
+	PT_FLAG_HAS_RSS = 1u << 8,	       /* the kernel's tracepoint carried rss figures */
+};
+
+struct pt_record_header {
+	__u16 kind;	/* enum pt_record_kind */
+	__u16 version;	/* PT_RECORD_VERSION */
+	__u32 size;	/* sizeof the whole record */
+	__u64 ktime_ns; /* bpf_ktime_get_ns() when the record was made */
+	__u32 flags;	/* enum pt_record_flags */
+	__u32 _pad;
+};
+
+/*
+ * The cgroup the process belonged to, captured in the kernel because the
+ * process is gone by the time userspace reads the record. names[0] is the
+ * leaf, names[1] its parent, and so on; depth is the leaf's level (the root
+ * is level 0), so names[depth - 1] is the top-level directory when depth is
+ * at most PT_CGROUP_LEVELS.
+ */
+struct pt_cgroup {
+	__u64 id;
+	__u32 depth;
+	__u32 _pad;
+	char names[PT_CGROUP_LEVELS][PT_CGROUP_NAME_LEN];
+};
+
+/* Who sent the last fatal signal to a process (from signal_generate). */
+struct pt_killer {
+	__u64 ktime_ns;
+	__u32 pid;  /* sender thread */
+	__u32 tgid; /* sender process */
+	__s32 sig;
+	__s32 code; /* si_code: > 0 from the kernel, <= 0 from a process */
+	__u64 cgroup_id;
+	char comm[PT_COMM_LEN];
+	char cgroup_leaf[PT_CGROUP_NAME_LEN];
+};
+
+/* Figures from oom/mark_victim and the memory cgroup that hit its limit. */
+struct pt_oom {
+	__u64 total_vm_kb;
+	__u64 anon_rss_kb;
+	__u64 file_rss_kb;
+	__u64 shmem_rss_kb;
+	__u64 memcg_limit_bytes; /* 0 when the kill was not confined to a memcg */
+	__u64 memcg_usage_bytes;
+	__u64 memcg_id; /* cgroup id of the memcg that hit its limit */
+	__s16 oom_score_adj;
+	__u16 _pad[3];
+	char memcg_name[PT_CGROUP_NAME_LEN];
+};
+
+struct pt_exit_record {
+	struct pt_record_header hdr;
+	__u32 pid; /* thread group id: the process */
+	__u32 tid; /* the last thread to exit */
+	__u32 ppid;
+	__u32 ns_pid;	 /* pid inside the process's own pid namespace */
+	__u32 ns_level;	 /* 0 on the host */
+	__u32 exit_code; /* raw wait status: (code << 8) | core (0x80) | signal */
+	__u64 start_ns;	 /* process start, CLOCK_MONOTONIC like ktime_ns */
+	char comm[PT_COMM_LEN];
+	char parent_comm[PT_COMM_LEN];
+	struct pt_killer killer; /* valid when PT_FLAG_HAS_KILLER */
+	struct pt_oom oom;	 /* valid when PT_FLAG_OOM_KILLED */
+	struct pt_cgroup cgroup;
+};
+
+struct pt_oom_record {
+	struct pt_record_header hdr;
+	__u32 pid;	  /* the victim */
+	__u32 killer_pid; /* the task whose allocation triggered the kill */
+	char comm[PT_COMM_LEN];
+	char killer_comm[PT_COMM_LEN];
+	struct pt_oom oom;
+	struct pt_cgroup cgroup; /* the victim's cgroup, when known (tp_btf) */
+};
+
+/* Indexes of the per-CPU counters in the "counters" map. */
+enum pt_counter {
+	PT_CNT_EXIT_SEEN = 0, /* process exits seen (threads excluded) */
+	PT_CNT_EXIT_BORING,   /* exits counted but not sent */
+	PT_CNT_THREAD_EXIT,   /* thread exits that did not end the process */
+	PT_CNT_EXIT_SENT,     /* exit records submitted */
+	PT_CNT_OOM_SENT,      /* OOM records submitted */
+	PT_CNT_SIGNAL_FATAL,  /* fatal signals remembered */
+	PT_CNT_RINGBUF_LOST,  /* failed ring-buffer reservations */
+	PT_CNT_WAKEUPS,	      /* submits that woke the reader */
+	PT_CNT__MAX,
+};
+
+#endif /* PODTRAIL_RECORD_H */

@@ -1,0 +1,172 @@
+"""The real build/podtrail, attached to the real kernel, sees real processes
+exit, crash and get OOM-killed in kubelet-style cgroups."""
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from conftest import (V1_MEMORY, V2_ROOT, Cgroup, Daemon, cgroupfs_path, container_id,
+                      named_copy, pod_uid, run_in_cgroup, systemd_path)
+
+MiB = 1024 * 1024
+
+
+@pytest.fixture(scope="module", params=["tp_btf", "tracepoint"])
+def daemon(request):
+    d = Daemon(["--attach", request.param])
+    yield d
+    assert d.stop() == 0, d.stderr()
+    # Nothing may be lost, and every record must decode, in any scenario.
+    assert d.totals["lost"] == 0, d.totals
+    assert d.totals["decode_errors"] == 0, d.totals
+
+
+@pytest.fixture(params=["cgroupfs-v2", "systemd-v2", "cgroupfs-v1", "systemd-v1"])
+def container(request):
+    """A container cgroup laid out like the kubelet's, in the v2 or the v1 memory hierarchy."""
+    layout, hier = request.param.split("-")
+    uid, cid = pod_uid(), container_id()
+    rel = cgroupfs_path(uid, cid) if layout == "cgroupfs" else systemd_path(uid, cid)
+    cg = Cgroup(V2_ROOT if hier == "v2" else V1_MEMORY, rel)
+    cg.uid, cg.cid, cg.driver, cg.hierarchy = uid, cid, layout, hier
+    yield cg
+    cg.remove()
+
+
+def assert_attributed(ev, cg):
+    assert ev["pod"]["uid"] == cg.uid
+    assert ev["container"]["id"] == cg.cid
+    assert ev["cgroup"]["driver"] == cg.driver
+    assert ev["cgroup"]["hierarchy"] == cg.hierarchy
+    assert ev["cgroup"]["path"] == cg.rel
+    assert ev["pod"]["qos"] == "Burstable"
+    assert ev["cgroup"]["scope"] == "container"
+
+
+def test_main_process_exit_code_7(daemon, container):
+    p = run_in_cgroup(container, ["sh", "-c", "exit 7"])
+    assert p.wait() == 7
+    ev = daemon.wait_for(lambda e: e["process"]["pid"] == p.pid, what="exit of the main process")
+    assert ev["reason"] == "ContainerExited"
+    assert ev["type"] == "Warning"
+    assert ev["exit"] == {"code": 7, "signal": 0, "signal_name": None, "core_dumped": False}
+    assert ev["process"]["main"] is True
+    assert ev["process"]["comm"] == "sh"
+    assert ev["killer"] is None and ev["oom"] is None
+    assert_attributed(ev, container)
+    assert f"main process {p.pid} (sh) in container {container.cid[:12]} exited with code 7" \
+        in ev["message"]
+
+
+def test_child_segfault_parent_lives_on(daemon, container):
+    # The child really faults (a NULL read), the shell that started it keeps running.
+    script = ("python3 -c 'import ctypes; ctypes.string_at(0)'; echo $? > /dev/null; "
+              "sleep 1.5; exit 0")
+    p = run_in_cgroup(container, ["sh", "-c", script])
+    ev = daemon.wait_for(lambda e: e["process"]["ppid"] == p.pid and e["exit"]["signal"] == 11,
+                         what="SIGSEGV of the child")
+    assert p.poll() is None, "the parent must still be running"
+    assert ev["reason"] == "ProcessCrashed"
+    assert ev["type"] == "Warning"
+    assert ev["process"]["comm"] == "python3"
+    assert ev["process"]["main"] is False
+    assert ev["exit"]["signal_name"] == "SIGSEGV"
+    assert ev["killer"]["from_kernel"] is True and ev["killer"]["self"] is True
+    assert_attributed(ev, container)
+    assert "died of SIGSEGV (signal 11)" in ev["message"]
+    assert f"parent {p.pid} (sh)" in ev["message"]
+    assert p.wait() == 0
+
+
+def test_sigkill_from_another_process_names_the_sender(daemon, container):
+    p = run_in_cgroup(container, ["sh", "-c", "sleep 30 & echo $! ; wait"], stdout=subprocess.PIPE,
+                      text=True)
+    victim = int(p.stdout.readline())
+    killer = subprocess.Popen(["kill", "-KILL", str(victim)])
+    assert killer.wait() == 0
+    ev = daemon.wait_for(lambda e: e["process"]["pid"] == victim, what="exit of the killed child")
+    assert ev["reason"] == "ProcessCrashed"
+    assert ev["exit"]["signal"] == 9 and ev["exit"]["signal_name"] == "SIGKILL"
+    assert ev["killer"]["pid"] == killer.pid
+    assert ev["killer"]["comm"] == "kill"
+    assert ev["killer"]["self"] is False and ev["killer"]["from_kernel"] is False
+    assert f"was killed by SIGKILL (signal 9) sent by process {killer.pid} (kill)" in ev["message"]
+    assert_attributed(ev, container)
+    p.wait()
+
+
+def test_pause_process_killed_from_outside_is_sandbox_changed(daemon, scratch):
+    uid, cid = pod_uid(), container_id()
+    cg = Cgroup(V2_ROOT, cgroupfs_path(uid, cid, qos="besteffort"))
+    try:
+        pause = named_copy(scratch, "sleep", "pause")
+        p = run_in_cgroup(cg, ["unshare", "--pid", "--fork", "--kill-child", pause, "60"])
+        # Wait until the pause process (unshare's child) runs, then kill it from the host.
+        deadline = time.monotonic() + 5
+        pause_pid = None
+        while pause_pid is None and time.monotonic() < deadline:
+            out = subprocess.run(["pgrep", "-P", str(p.pid), "-x", "pause"],
+                                 capture_output=True, text=True).stdout.split()
+            pause_pid = int(out[0]) if out else None
+            time.sleep(0.02)
+        assert pause_pid, "pause did not start"
+        killer = subprocess.Popen(["kill", "-KILL", str(pause_pid)])
+        killer.wait()
+        p.wait()
+        ev = daemon.wait_for(lambda e: e["process"]["pid"] == pause_pid,
+                             what="SandboxChanged for pause")
+        assert ev["reason"] == "SandboxChanged"
+        assert ev["type"] == "Warning"
+        assert ev["process"]["sandbox"] is True and ev["process"]["pidns_init"] is True
+        assert ev["process"]["ns_pid"] == 1
+        assert ev["killer"]["pid"] == killer.pid and ev["killer"]["comm"] == "kill"
+        assert ev["pod"]["uid"] == uid and ev["pod"]["qos"] == "BestEffort"
+        assert f"sent by process {killer.pid} (kill)" in ev["message"]
+        assert "the kubelet will re-create the sandbox" in ev["message"]
+    finally:
+        cg.remove()
+
+
+def test_oom_kill_in_20mib_container(daemon):
+    uid, cid = pod_uid(), container_id()
+    cg = Cgroup(V1_MEMORY, systemd_path(uid, cid))
+    try:
+        cg.write("memory.limit_in_bytes", 20 * MiB)
+        p = run_in_cgroup(cg, ["python3", "-c", "b = bytearray(100 << 20)"],
+                          stderr=subprocess.DEVNULL)
+        assert p.wait() == -signal.SIGKILL
+        oom = daemon.wait_for(lambda e: e["process"]["pid"] == p.pid and e["reason"] == "OOMKilled",
+                              what="OOMKilled")
+        assert oom["type"] == "Warning"
+        assert oom["oom"]["confined"] is True
+        assert oom["oom"]["memcg_limit_bytes"] == 20 * MiB
+        assert oom["oom"]["anon_rss_bytes"] > 10 * MiB
+        assert oom["container"]["id"] == cid and oom["pod"]["uid"] == uid
+        assert oom["cgroup"]["driver"] == "systemd"
+        assert "was OOM-killed: memory limit 20 MiB" in oom["message"]
+        assert "anon-rss" in oom["message"]
+        ex = daemon.wait_for(lambda e: e["process"]["pid"] == p.pid and
+                             e["reason"] == "ContainerExited", what="the exit after the OOM kill")
+        assert ex["exit"]["signal"] == 9
+        assert "was OOM-killed (memory limit 20 MiB)" in ex["message"]
+    finally:
+        cg.remove()
+
+
+def test_boring_exits_are_counted_not_sent(scratch):
+    d = Daemon([])
+    try:
+        boring = named_copy(scratch, "true", "boring-true")
+        for _ in range(1000):
+            subprocess.run([boring], check=True)
+    finally:
+        assert d.stop() == 0, d.stderr()
+    assert d.matching(lambda e: e["process"]["comm"] == "boring-true") == []
+    # Other processes on the machine exit too: at least ours were counted.
+    assert d.totals["filtered_in_kernel"] >= 1000, d.totals
+    assert d.totals["exits_seen"] >= d.totals["filtered_in_kernel"] + d.totals["records_sent"] - \
+        d.totals["oom_kills"]
+    assert d.totals["records_read"] == d.totals["records_sent"], d.totals
+    assert d.totals["lost"] == 0, d.totals

@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The decoder turns raw ring-buffer bytes into a pt_event, and refuses anything malformed. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <string.h>
+#include "decode.h"
+
+static void exit_record(struct pt_exit_record *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->hdr.kind = PT_RECORD_EXIT;
+	r->hdr.version = PT_RECORD_VERSION;
+	r->hdr.size = sizeof(*r);
+	r->hdr.ktime_ns = 5000000000ULL;
+	r->pid = 100;
+	r->tid = 101;
+	r->ppid = 1;
+	r->start_ns = 2000000000ULL;
+	strcpy(r->comm, "app");
+	strcpy(r->parent_comm, "containerd-shim");
+	r->cgroup.id = 42;
+	r->cgroup.depth = 4;
+	strcpy(r->cgroup.names[0],
+	       "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+	strcpy(r->cgroup.names[1], "pod1b4c3a2e-0000-4000-8000-000000000001");
+	strcpy(r->cgroup.names[2], "burstable");
+	strcpy(r->cgroup.names[3], "kubepods");
+}
+
+static void test_exit_with_code(void **state)
+{
+	struct pt_exit_record r;
+	struct pt_event ev;
+
+	exit_record(&r);
+	r.exit_code = 7 << 8;
+	assert_int_equal(pt_decode(&r, sizeof(r), &ev), 0);
+	assert_int_equal(ev.kind, PT_RECORD_EXIT);
+	assert_int_equal(ev.pid, 100);
+	assert_int_equal(ev.tid, 101);
+	assert_true(ev.exited);
+	assert_int_equal(ev.exit_code, 7);
+	assert_int_equal(ev.signal, 0);
+	assert_false(ev.core_dumped);
+	assert_int_equal(ev.lifetime_ns, 3000000000ULL);
+	assert_string_equal(ev.comm, "app");
+	assert_string_equal(ev.cgroup.path,
+			    "/kubepods/burstable/pod1b4c3a2e-0000-4000-8000-000000000001/"
+			    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+	assert_true(ev.cgroup.known);
+	assert_false(ev.killer.present);
+	assert_false(ev.oom.present);
+}
+
+static void test_exit_by_signal_with_core(void **state)
+{
+	struct pt_exit_record r;
+	struct pt_event ev;
+
+	exit_record(&r);
+	r.exit_code = 0x80 | 11;
+	assert_int_equal(pt_decode(&r, sizeof(r), &ev), 0);
+	assert_false(ev.exited);
+	assert_int_equal(ev.signal, 11);
+	assert_true(ev.core_dumped);
+}
+
+static void test_killer_and_oom_sections(void **state)
+{
+	struct pt_exit_record r;
+	struct pt_event ev;
+
+	exit_record(&r);
+	r.exit_code = 9;
+	r.hdr.flags = PT_FLAG_HAS_KILLER | PT_FLAG_OOM_KILLED | PT_FLAG_OOM_MEMCG | PT_FLAG_HAS_RSS;
+	r.killer.tgid = 555;
+	r.killer.sig = 9;
+	r.killer.code = 0x80;
+	strcpy(r.killer.comm, "python3");
+	r.oom.memcg_limit_bytes = 20 << 20;
+	r.oom.anon_rss_kb = 20000;
+	assert_int_equal(pt_decode(&r, sizeof(r), &ev), 0);
+	assert_true(ev.killer.present);
+	assert_true(ev.killer.from_kernel);
+	assert_int_equal(ev.killer.tgid, 555);
+	assert_true(ev.oom.present);
+	assert_true(ev.oom.confined);
+	assert_true(ev.oom.has_rss);
+	assert_int_equal(ev.oom.memcg_limit_bytes, 20 << 20);
+}
+
+/* Kernel strings without a terminator must not run past their field. */
+static void test_unterminated_strings_are_bounded(void **state)
+{
+	struct pt_exit_record r;
+	struct pt_event ev;
+
+	exit_record(&r);
+	memset(r.comm, 'A', sizeof(r.comm));
+	memset(r.cgroup.names, 'B', sizeof(r.cgroup.names));
+	r.cgroup.depth = 1000;
+	r.hdr.flags = PT_FLAG_CGROUP_TRUNCATED | PT_FLAG_HAS_KILLER;
+	memset(r.killer.comm, 'C', sizeof(r.killer.comm));
+	memset(r.killer.cgroup_leaf, 'D', sizeof(r.killer.cgroup_leaf));
+	assert_int_equal(pt_decode(&r, sizeof(r), &ev), 0);
+	assert_int_equal(strlen(ev.comm), PT_COMM_LEN);
+	assert_int_equal(strlen(ev.killer.comm), PT_COMM_LEN);
+	assert_int_equal(strlen(ev.killer.cgroup_leaf), PT_CGROUP_NAME_LEN);
+	assert_true(strncmp(ev.cgroup.path, "/.../BBBB", 9) == 0);
+	assert_true(strlen(ev.cgroup.path) < sizeof(ev.cgroup.path));
+}
+
+static void test_root_cgroup_is_slash(void **state)
+{
+	struct pt_exit_record r;
+	struct pt_event ev;
+
+	exit_record(&r);
+	r.cgroup.depth = 0;
+	assert_int_equal(pt_decode(&r, sizeof(r), &ev), 0);
+	assert_string_equal(ev.cgroup.path, "/");
+}
+
+static void test_oom_record(void **state)
+{
+	struct pt_oom_record r;
+	struct pt_event ev;
+
+	memset(&r, 0, sizeof(r));
+	r.hdr.kind = PT_RECORD_OOM;
+	r.hdr.version = PT_RECORD_VERSION;
+	r.hdr.size = sizeof(r);
+	r.hdr.flags = PT_FLAG_OOM_KILLED | PT_FLAG_OOM_MEMCG;
+	r.pid = 77;
+	r.killer_pid = 78;
+	strcpy(r.comm, "victim");
+	strcpy(r.killer_comm, "allocator");
+	r.oom.memcg_limit_bytes = 1 << 20;
+	assert_int_equal(pt_decode(&r, sizeof(r), &ev), 0);
+	assert_int_equal(ev.kind, PT_RECORD_OOM);
+	assert_int_equal(ev.pid, 77);
+	assert_int_equal(ev.trigger_pid, 78);
+	assert_string_equal(ev.trigger_comm, "allocator");
+	assert_true(ev.oom.confined);
+	assert_false(ev.cgroup.known);
+}
+
+static void test_malformed_records_are_refused(void **state)
+{
+	struct pt_exit_record r;
+	struct pt_event ev;
+
+	exit_record(&r);
+	assert_int_equal(pt_decode(NULL, 0, &ev), -EBADMSG);
+	assert_int_equal(pt_decode(&r, 3, &ev), -EBADMSG);
+	/* header size disagrees with the record's size */
+	assert_int_equal(pt_decode(&r, sizeof(r) - 8, &ev), -EBADMSG);
+	r.hdr.version = 99;
+	assert_int_equal(pt_decode(&r, sizeof(r), &ev), -EBADMSG);
+	exit_record(&r);
+	r.hdr.kind = 99;
+	assert_int_equal(pt_decode(&r, sizeof(r), &ev), -EBADMSG);
+	/* an OOM kind with an exit record's size */
+	exit_record(&r);
+	r.hdr.kind = PT_RECORD_OOM;
+	assert_int_equal(pt_decode(&r, sizeof(r), &ev), -EBADMSG);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_exit_with_code),
+		cmocka_unit_test(test_exit_by_signal_with_core),
+		cmocka_unit_test(test_killer_and_oom_sections),
+		cmocka_unit_test(test_unterminated_strings_are_bounded),
+		cmocka_unit_test(test_root_cgroup_is_slash),
+		cmocka_unit_test(test_oom_record),
+		cmocka_unit_test(test_malformed_records_are_refused),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

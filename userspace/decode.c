@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "decode.h"
+
+/* Kernel strings are not trusted to be terminated: copy at most @len bytes. */
+static void copy_str(char *dst, const char *src, size_t len)
+{
+	size_t n = strnlen(src, len);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* Join names[depth-1] .. names[0] into "/a/b/c"; the root is "/". */
+static void join_cgroup_path(const struct pt_cgroup *cg, bool truncated, char *out, size_t outlen)
+{
+	uint32_t levels = cg->depth < PT_CGROUP_LEVELS ? cg->depth : PT_CGROUP_LEVELS;
+	size_t pos = 0;
+
+	out[0] = '\0';
+	if (truncated)
+		pos += (size_t)snprintf(out, outlen, "/...");
+	for (uint32_t i = levels; i > 0; i--) {
+		char name[PT_CGROUP_NAME_LEN + 1];
+
+		copy_str(name, cg->names[i - 1], PT_CGROUP_NAME_LEN);
+		if (pos >= outlen - 1)
+			break;
+		pos += (size_t)snprintf(out + pos, outlen - pos, "/%s", name);
+	}
+	if (out[0] == '\0')
+		snprintf(out, outlen, "/");
+}
+
+static void decode_cgroup(const struct pt_cgroup *cg, uint32_t flags, struct pt_event_cgroup *out)
+{
+	out->id = cg->id;
+	out->depth = cg->depth;
+	out->known = cg->id != 0;
+	out->v1 = flags & PT_FLAG_CGROUP_V1;
+	out->truncated = flags & PT_FLAG_CGROUP_TRUNCATED;
+	join_cgroup_path(cg, out->truncated, out->path, sizeof(out->path));
+}
+
+static void decode_oom(const struct pt_oom *o, uint32_t flags, struct pt_event_oom *out)
+{
+	out->present = true;
+	out->confined = flags & PT_FLAG_OOM_MEMCG;
+	out->has_rss = flags & PT_FLAG_HAS_RSS;
+	out->total_vm_kb = o->total_vm_kb;
+	out->anon_rss_kb = o->anon_rss_kb;
+	out->file_rss_kb = o->file_rss_kb;
+	out->shmem_rss_kb = o->shmem_rss_kb;
+	out->memcg_limit_bytes = o->memcg_limit_bytes;
+	out->memcg_usage_bytes = o->memcg_usage_bytes;
+	out->memcg_id = o->memcg_id;
+	out->oom_score_adj = o->oom_score_adj;
+	copy_str(out->memcg_name, o->memcg_name, PT_CGROUP_NAME_LEN);
+}
+
+static void decode_killer(const struct pt_killer *k, struct pt_event_killer *out)
+{
+	out->present = true;
+	out->pid = k->pid;
+	out->tgid = k->tgid;
+	out->sig = k->sig;
+	out->code = k->code;
+	out->from_kernel = k->code > 0;
+	out->ktime_ns = k->ktime_ns;
+	out->cgroup_id = k->cgroup_id;
+	copy_str(out->comm, k->comm, PT_COMM_LEN);
+	copy_str(out->cgroup_leaf, k->cgroup_leaf, PT_CGROUP_NAME_LEN);
+}
+
+/* The kernel's wait status: (code << 8) for an exit, signal | 0x80 (core) for a kill. */
+static void decode_status(uint32_t status, struct pt_event *out)
+{
+	out->signal = status & 0x7f;
+	out->core_dumped = out->signal && (status & 0x80);
+	out->exited = out->signal == 0;
+	out->exit_code = out->exited ? (int)((status >> 8) & 0xff) : 0;
+}
+
+static int decode_exit(const struct pt_exit_record *r, struct pt_event *out)
+{
+	uint32_t flags = r->hdr.flags;
+
+	out->pid = r->pid;
+	out->tid = r->tid;
+	out->ppid = r->ppid;
+	out->ns_pid = r->ns_pid;
+	out->ns_level = r->ns_level;
+	decode_status(r->exit_code, out);
+	out->start_ns = r->start_ns;
+	out->lifetime_ns = r->hdr.ktime_ns > r->start_ns ? r->hdr.ktime_ns - r->start_ns : 0;
+	copy_str(out->comm, r->comm, PT_COMM_LEN);
+	copy_str(out->parent_comm, r->parent_comm, PT_COMM_LEN);
+	if (flags & PT_FLAG_HAS_KILLER)
+		decode_killer(&r->killer, &out->killer);
+	if (flags & PT_FLAG_OOM_KILLED)
+		decode_oom(&r->oom, flags, &out->oom);
+	decode_cgroup(&r->cgroup, flags, &out->cgroup);
+	return 0;
+}
+
+static int decode_oom_record(const struct pt_oom_record *r, struct pt_event *out)
+{
+	out->pid = r->pid;
+	out->tid = r->pid;
+	out->trigger_pid = r->killer_pid;
+	copy_str(out->comm, r->comm, PT_COMM_LEN);
+	copy_str(out->trigger_comm, r->killer_comm, PT_COMM_LEN);
+	decode_oom(&r->oom, r->hdr.flags, &out->oom);
+	decode_cgroup(&r->cgroup, r->hdr.flags, &out->cgroup);
+	return 0;
+}
+
+int pt_decode(const void *data, size_t size, struct pt_event *out)
+{
+	struct pt_record_header hdr;
+
+	if (!data || size < sizeof(hdr))
+		return -EBADMSG;
+	/* Ring-buffer data is 8-byte aligned, but a fuzzer's is not: copy. */
+	memcpy(&hdr, data, sizeof(hdr));
+	if (hdr.version != PT_RECORD_VERSION || hdr.size != size)
+		return -EBADMSG;
+	memset(out, 0, sizeof(*out));
+	out->kind = hdr.kind;
+	out->flags = hdr.flags;
+	out->ktime_ns = hdr.ktime_ns;
+	switch (hdr.kind) {
+	case PT_RECORD_EXIT: {
+		struct pt_exit_record r;
+
+		if (size != sizeof(r))
+			return -EBADMSG;
+		memcpy(&r, data, sizeof(r));
+		return decode_exit(&r, out);
+	}
+	case PT_RECORD_OOM: {
+		struct pt_oom_record r;
+
+		if (size != sizeof(r))
+			return -EBADMSG;
+		memcpy(&r, data, sizeof(r));
+		return decode_oom_record(&r, out);
+	}
+	default:
+		return -EBADMSG;
+	}
+}

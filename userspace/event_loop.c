@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+#include "event_loop.h"
+
+struct watch {
+	int fd;
+	pt_fd_handler fn;
+	void *ctx;
+	struct watch *next;
+};
+
+struct pt_loop {
+	int epfd;
+	bool stop;
+	struct watch *watches;
+};
+
+int pt_loop_new(struct pt_loop **out)
+{
+	struct pt_loop *loop = calloc(1, sizeof(*loop));
+
+	if (!loop)
+		return -ENOMEM;
+	loop->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (loop->epfd < 0) {
+		int e = -errno;
+
+		free(loop);
+		return e;
+	}
+	*out = loop;
+	return 0;
+}
+
+void pt_loop_free(struct pt_loop *loop)
+{
+	struct watch *w, *next;
+
+	if (!loop)
+		return;
+	for (w = loop->watches; w; w = next) {
+		next = w->next;
+		free(w);
+	}
+	close(loop->epfd);
+	free(loop);
+}
+
+static struct watch *find_watch(struct pt_loop *loop, int fd)
+{
+	for (struct watch *w = loop->watches; w; w = w->next)
+		if (w->fd == fd)
+			return w;
+	return NULL;
+}
+
+int pt_loop_add(struct pt_loop *loop, int fd, uint32_t events, pt_fd_handler fn, void *ctx)
+{
+	struct watch *w = find_watch(loop, fd);
+	struct epoll_event ev = { .events = events };
+	int op = w ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+
+	if (!w) {
+		w = calloc(1, sizeof(*w));
+		if (!w)
+			return -ENOMEM;
+		w->fd = fd;
+		w->next = loop->watches;
+		loop->watches = w;
+	}
+	w->fn = fn;
+	w->ctx = ctx;
+	ev.data.ptr = w;
+	if (epoll_ctl(loop->epfd, op, fd, &ev) < 0) {
+		int e = -errno;
+
+		if (op == EPOLL_CTL_ADD)
+			pt_loop_remove(loop, fd);
+		return e;
+	}
+	return 0;
+}
+
+int pt_loop_remove(struct pt_loop *loop, int fd)
+{
+	struct watch **pp = &loop->watches;
+
+	epoll_ctl(loop->epfd, EPOLL_CTL_DEL, fd, NULL);
+	for (; *pp; pp = &(*pp)->next) {
+		if ((*pp)->fd == fd) {
+			struct watch *w = *pp;
+
+			*pp = w->next;
+			free(w);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int pt_loop_run(struct pt_loop *loop)
+{
+	struct epoll_event evs[16];
+
+	while (!loop->stop) {
+		int n = epoll_wait(loop->epfd, evs, 16, -1);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		for (int i = 0; i < n && !loop->stop; i++) {
+			struct watch *w = evs[i].data.ptr;
+
+			w->fn(w->ctx, w->fd, evs[i].events);
+		}
+	}
+	return 0;
+}
+
+void pt_loop_stop(struct pt_loop *loop)
+{
+	loop->stop = true;
+}
+
+bool pt_loop_stopping(const struct pt_loop *loop)
+{
+	return loop->stop;
+}
+
+int pt_timer_new(void)
+{
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int pt_timer_arm(int fd, uint64_t ns)
+{
+	struct itimerspec its = { 0 };
+
+	its.it_value.tv_sec = (time_t)(ns / 1000000000ULL);
+	its.it_value.tv_nsec = (long)(ns % 1000000000ULL);
+	return timerfd_settime(fd, 0, &its, NULL) < 0 ? -errno : 0;
+}
+
+void pt_timer_ack(int fd)
+{
+	uint64_t expirations;
+
+	while (read(fd, &expirations, sizeof(expirations)) > 0)
+		;
+}
+
+uint64_t pt_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * One epoll loop drives the daemon: every source of work (ring buffer,
+ * timers, signals, sockets) registers a file descriptor and a handler.
+ */
+#ifndef PODTRAIL_EVENT_LOOP_H
+#define PODTRAIL_EVENT_LOOP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct pt_loop;
+/* Called with the epoll events that fired on @fd. */
+typedef void (*pt_fd_handler)(void *ctx, int fd, uint32_t events);
+
+int pt_loop_new(struct pt_loop **out);
+void pt_loop_free(struct pt_loop *loop);
+/* Watch @fd for @events (EPOLLIN, ...); re-adding an fd modifies it. */
+int pt_loop_add(struct pt_loop *loop, int fd, uint32_t events, pt_fd_handler fn, void *ctx);
+int pt_loop_remove(struct pt_loop *loop, int fd);
+/* Run until pt_loop_stop(); returns 0 or -errno from epoll_wait. */
+int pt_loop_run(struct pt_loop *loop);
+void pt_loop_stop(struct pt_loop *loop);
+bool pt_loop_stopping(const struct pt_loop *loop);
+
+/* A CLOCK_MONOTONIC timerfd: one-shot after @ns, 0 disarms. */
+int pt_timer_new(void);
+int pt_timer_arm(int fd, uint64_t ns);
+/* Drain the expiry count so a level-triggered loop does not spin. */
+void pt_timer_ack(int fd);
+
+uint64_t pt_now_ns(void); /* CLOCK_MONOTONIC */
+
+#endif

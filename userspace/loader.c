@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "loader.h"
+#include "signals.h"
+#include "podtrail.skel.h"
+
+/* Mirror of bpf/maps.h's per-CPU value. */
+struct percpu_state {
+	uint64_t counters[PT_CNT__MAX];
+	uint64_t last_wakeup_ns;
+};
+
+struct pt_loader {
+	struct podtrail_bpf *skel;
+	bool btf;
+};
+
+static bool path_exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+/* Classic tracepoints are found through tracefs: mount it if nobody has. */
+static int ensure_tracefs(char *err, size_t errlen)
+{
+	if (path_exists("/sys/kernel/tracing/events/sched") ||
+	    path_exists("/sys/kernel/debug/tracing/events/sched"))
+		return 0;
+	if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL) == 0)
+		return 0;
+	snprintf(err, errlen,
+		 "tracefs is not mounted and mounting it on /sys/kernel/tracing failed: %s "
+		 "(mount it first, or mount the host's /sys/kernel/tracing into the container)",
+		 strerror(errno));
+	return -errno;
+}
+
+static void set_rodata(struct podtrail_bpf *skel, const struct pt_loader_config *cfg)
+{
+	struct podtrail_bpf__rodata *ro = skel->rodata;
+	size_t n = cfg->nr_sandbox_names < PT_MAX_SANDBOX_NAMES ? cfg->nr_sandbox_names
+								: PT_MAX_SANDBOX_NAMES;
+
+	memset((void *)ro->sandbox_names, 0, sizeof(ro->sandbox_names));
+	for (size_t i = 0; i < n; i++)
+		strncpy((char *)ro->sandbox_names[i], cfg->sandbox_names[i], PT_COMM_LEN - 1);
+	ro->nr_sandbox_names = (uint32_t)n;
+	ro->fatal_signal_mask = pt_fatal_signal_mask();
+	ro->wakeup_interval_ns = cfg->wakeup_interval_ns;
+	ro->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+static int open_flavour(const struct pt_loader_config *cfg, bool btf, struct podtrail_bpf **out)
+{
+	struct podtrail_bpf *skel = podtrail_bpf__open();
+	int err;
+
+	if (!skel)
+		return -errno;
+	set_rodata(skel, cfg);
+	if (cfg->ringbuf_bytes)
+		bpf_map__set_max_entries(skel->maps.events, cfg->ringbuf_bytes);
+	bpf_program__set_autoload(skel->progs.exit_btf, btf);
+	bpf_program__set_autoload(skel->progs.signal_btf, btf);
+	bpf_program__set_autoload(skel->progs.exit_tp, !btf);
+	bpf_program__set_autoload(skel->progs.signal_tp, !btf);
+	err = podtrail_bpf__load(skel);
+	if (err) {
+		podtrail_bpf__destroy(skel);
+		return err < 0 ? err : -err;
+	}
+	*out = skel;
+	return 0;
+}
+
+static void diagnose_load(int e, char *err, size_t errlen)
+{
+	if (e == -EPERM || e == -EACCES)
+		snprintf(err, errlen,
+			 "not allowed to load BPF programs (%s): run as root, or grant CAP_BPF, "
+			 "CAP_PERFMON and CAP_SYS_RESOURCE",
+			 strerror(-e));
+	else
+		snprintf(err, errlen,
+			 "loading the BPF programs failed: %s (run with -v 2 for the "
+			 "verifier log)",
+			 strerror(-e));
+}
+
+int pt_loader_open(const struct pt_loader_config *cfg, struct pt_loader **out, char *err,
+		   size_t errlen)
+{
+	struct pt_loader *l;
+	int e = -ENOENT;
+
+	if (!path_exists("/sys/kernel/btf/vmlinux")) {
+		snprintf(err, errlen,
+			 "this kernel has no BTF (/sys/kernel/btf/vmlinux is missing): "
+			 "podtrail needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
+		return -ENOENT;
+	}
+	e = ensure_tracefs(err, errlen);
+	if (e)
+		return e;
+	l = calloc(1, sizeof(*l));
+	if (!l) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	if (cfg->mode != PT_ATTACH_TRACEPOINT) {
+		e = open_flavour(cfg, true, &l->skel);
+		l->btf = e == 0;
+	}
+	if (!l->skel && cfg->mode != PT_ATTACH_BTF && e != -EPERM)
+		e = open_flavour(cfg, false, &l->skel);
+	if (!l->skel) {
+		diagnose_load(e, err, errlen);
+		free(l);
+		return e;
+	}
+	e = podtrail_bpf__attach(l->skel);
+	if (e) {
+		e = e < 0 ? e : -e;
+		snprintf(err, errlen, "attaching the BPF programs failed: %s", strerror(-e));
+		pt_loader_close(l);
+		return e;
+	}
+	*out = l;
+	return 0;
+}
+
+int pt_loader_ringbuf_fd(const struct pt_loader *l)
+{
+	return bpf_map__fd(l->skel->maps.events);
+}
+
+const char *pt_loader_flavour(const struct pt_loader *l)
+{
+	return l->btf ? "tp_btf" : "tracepoint";
+}
+
+int pt_loader_read_counters(const struct pt_loader *l, uint64_t out[PT_CNT__MAX])
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct percpu_state *vals;
+	uint32_t zero = 0;
+
+	memset(out, 0, sizeof(uint64_t) * PT_CNT__MAX);
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	vals = calloc((size_t)ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	if (bpf_map__lookup_elem(l->skel->maps.percpu_state, &zero, sizeof(zero), vals,
+				 sizeof(*vals) * (size_t)ncpu, 0)) {
+		int e = -errno;
+
+		free(vals);
+		return e;
+	}
+	for (int cpu = 0; cpu < ncpu; cpu++)
+		for (int c = 0; c < PT_CNT__MAX; c++)
+			out[c] += vals[cpu].counters[c];
+	free(vals);
+	return 0;
+}
+
+void pt_loader_detach(struct pt_loader *l)
+{
+	if (l && l->skel)
+		podtrail_bpf__detach(l->skel);
+}
+
+void pt_loader_close(struct pt_loader *l)
+{
+	if (!l)
+		return;
+	podtrail_bpf__destroy(l->skel);
+	free(l);
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Opens, configures, loads and attaches the BPF programs. Probes the kernel:
+ * tp_btf programs where they load, classic tracepoints where they do not.
+ */
+#ifndef PODTRAIL_LOADER_H
+#define PODTRAIL_LOADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "podtrail/record.h"
+
+enum pt_attach_mode {
+	PT_ATTACH_AUTO = 0,
+	PT_ATTACH_BTF,	      /* tp_btf only: fail if it does not load */
+	PT_ATTACH_TRACEPOINT, /* classic tracepoints only */
+};
+
+struct pt_loader_config {
+	const char *sandbox_names[PT_MAX_SANDBOX_NAMES];
+	size_t nr_sandbox_names;
+	uint64_t wakeup_interval_ns;
+	uint32_t ringbuf_bytes; /* a power of two, at least one page */
+	enum pt_attach_mode mode;
+};
+
+struct pt_loader;
+
+/*
+ * Load and attach. On failure returns -errno and writes a one-line
+ * diagnosis (what is missing: BTF, a privilege, tracefs) to @err.
+ */
+int pt_loader_open(const struct pt_loader_config *cfg, struct pt_loader **out, char *err,
+		   size_t errlen);
+int pt_loader_ringbuf_fd(const struct pt_loader *l);
+/* Which flavour was attached: "tp_btf" or "tracepoint". */
+const char *pt_loader_flavour(const struct pt_loader *l);
+/* Sum the per-CPU counters into @out (indexed by enum pt_counter). */
+int pt_loader_read_counters(const struct pt_loader *l, uint64_t out[PT_CNT__MAX]);
+/* Detach the programs (the ring buffer stays readable until close). */
+void pt_loader_detach(struct pt_loader *l);
+void pt_loader_close(struct pt_loader *l);
+
+#endif

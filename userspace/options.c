@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include "options.h"
+
+enum opt_id {
+	OPT_OUTPUT = 'o',
+	OPT_VERBOSE = 'v',
+	OPT_HELP = 'h',
+	OPT_KUBECONFIG = 256,
+	OPT_NODE_NAME,
+	OPT_STANDALONE,
+	OPT_SANDBOX_NAMES,
+	OPT_RINGBUF_SIZE,
+	OPT_WAKEUP_INTERVAL,
+	OPT_ATTACH,
+	OPT_VERSION,
+};
+
+struct opt_doc {
+	struct option opt;
+	const char *env; /* NULL: no environment variable */
+	const char *arg;
+	const char *help;
+};
+
+static const struct opt_doc docs[] = {
+	{ { "output", required_argument, NULL, OPT_OUTPUT },
+	  "PODTRAIL_OUTPUT",
+	  "FORMAT",
+	  "standalone output: text (aligned, like kubectl get events) or json (one object per "
+	  "line); default text" },
+	{ { "kubeconfig", required_argument, NULL, OPT_KUBECONFIG },
+	  "PODTRAIL_KUBECONFIG",
+	  "FILE",
+	  "report to the cluster of this kubeconfig (default: in-cluster config when "
+	  "KUBERNETES_SERVICE_HOST is set, else standalone)" },
+	{ { "node-name", required_argument, NULL, OPT_NODE_NAME },
+	  "PODTRAIL_NODE_NAME",
+	  "NAME",
+	  "this node's name (default $NODE_NAME, then the host name)" },
+	{ { "standalone", no_argument, NULL, OPT_STANDALONE },
+	  "PODTRAIL_STANDALONE",
+	  NULL,
+	  "print events on stdout even when a cluster configuration is found" },
+	{ { "sandbox-names", required_argument, NULL, OPT_SANDBOX_NAMES },
+	  "PODTRAIL_SANDBOX_NAMES",
+	  "LIST",
+	  "comma-separated process names of pod sandboxes (max 4; default pause)" },
+	{ { "ringbuf-size", required_argument, NULL, OPT_RINGBUF_SIZE },
+	  "PODTRAIL_RINGBUF_SIZE",
+	  "BYTES",
+	  "ring buffer size, a power of two, K/M suffix allowed (default 8M)" },
+	{ { "wakeup-interval", required_argument, NULL, OPT_WAKEUP_INTERVAL },
+	  "PODTRAIL_WAKEUP_INTERVAL",
+	  "MS",
+	  "wake the reader at most once per MS milliseconds per CPU (0-1000; default 5); OOM "
+	  "kills and sandbox deaths always wake it at once" },
+	{ { "attach", required_argument, NULL, OPT_ATTACH },
+	  "PODTRAIL_ATTACH",
+	  "MODE",
+	  "auto (tp_btf where it loads, else tracepoint), tp_btf or tracepoint; default auto" },
+	{ { "verbose", required_argument, NULL, OPT_VERBOSE },
+	  "PODTRAIL_VERBOSE",
+	  "LEVEL",
+	  "log verbosity on stderr: 0 errors, 1 start-up and events, 2 libbpf debug; default 0" },
+	{ { "version", no_argument, NULL, OPT_VERSION }, NULL, NULL, "print the version and exit" },
+	{ { "help", no_argument, NULL, OPT_HELP }, NULL, NULL, "show this help and exit" },
+};
+
+#define NDOCS (sizeof(docs) / sizeof(docs[0]))
+
+void pt_options_usage(FILE *f)
+{
+	fprintf(f, "Usage: podtrail [OPTION]...\n"
+		   "Report why container processes exit, crash and get OOM-killed, as Kubernetes "
+		   "Events\nor, without a cluster, as lines on stdout.\n\nOptions:\n");
+	for (size_t i = 0; i < NDOCS; i++) {
+		char left[64];
+		const struct opt_doc *d = &docs[i];
+
+		if (d->opt.val < 256)
+			snprintf(left, sizeof(left), "-%c, --%s%s%s", d->opt.val, d->opt.name,
+				 d->arg ? " " : "", d->arg ? d->arg : "");
+		else
+			snprintf(left, sizeof(left), "    --%s%s%s", d->opt.name, d->arg ? " " : "",
+				 d->arg ? d->arg : "");
+		fprintf(f, "  %-30s %s\n", left, d->help);
+		if (d->env)
+			fprintf(f, "  %-30s (environment: %s)\n", "", d->env);
+	}
+	fprintf(f, "\nExit status: 0 after a clean shutdown (SIGINT/SIGTERM), 1 when the BPF "
+		   "programs cannot\nbe loaded or attached, 2 for bad flags.\n");
+}
+
+static int parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	if (!s[0] || s[0] == '-')
+		return -EINVAL;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* "8M", "65536", "512K": a power of two of at least 4 KiB and at most 1 GiB. */
+static int parse_size(const char *s, uint32_t *out)
+{
+	char num[32];
+	uint64_t v, mult = 1;
+	size_t len = strlen(s);
+
+	if (len == 0 || len >= sizeof(num))
+		return -EINVAL;
+	memcpy(num, s, len + 1);
+	if (num[len - 1] == 'K' || num[len - 1] == 'k')
+		mult = 1024;
+	else if (num[len - 1] == 'M' || num[len - 1] == 'm')
+		mult = 1024 * 1024;
+	if (mult != 1)
+		num[len - 1] = '\0';
+	if (parse_u64(num, 1ULL << 30, &v))
+		return -EINVAL;
+	v *= mult;
+	if (v < 4096 || v > (1ULL << 30) || (v & (v - 1)))
+		return -EINVAL;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int parse_sandbox_names(const char *s, struct pt_options *o)
+{
+	char *save = NULL, *tok;
+
+	if (strlen(s) >= sizeof(o->sandbox_names_buf))
+		return -EINVAL;
+	strcpy(o->sandbox_names_buf, s);
+	o->nr_sandbox_names = 0;
+	for (tok = strtok_r(o->sandbox_names_buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (o->nr_sandbox_names == PT_MAX_SANDBOX_NAMES || strlen(tok) >= PT_COMM_LEN)
+			return -EINVAL;
+		o->sandbox_names[o->nr_sandbox_names++] = tok;
+	}
+	return o->nr_sandbox_names ? 0 : -EINVAL;
+}
+
+static bool parse_bool(const char *s, bool *out)
+{
+	if (!strcmp(s, "1") || !strcmp(s, "true") || !strcmp(s, "yes")) {
+		*out = true;
+		return true;
+	}
+	if (!strcmp(s, "0") || !strcmp(s, "false") || !strcmp(s, "no") || !s[0]) {
+		*out = false;
+		return true;
+	}
+	return false;
+}
+
+/* Apply one option; @how names its source for the error message. */
+static int apply(struct pt_options *o, int id, const char *arg, const char *how, FILE *err)
+{
+	uint64_t v;
+
+	switch (id) {
+	case OPT_OUTPUT:
+		if (!strcmp(arg, "text"))
+			o->output = PT_OUTPUT_TEXT;
+		else if (!strcmp(arg, "json"))
+			o->output = PT_OUTPUT_JSON;
+		else
+			goto bad;
+		return 0;
+	case OPT_KUBECONFIG:
+		o->kubeconfig = arg[0] ? arg : NULL;
+		return 0;
+	case OPT_NODE_NAME:
+		if (!arg[0])
+			goto bad;
+		o->node_name = arg;
+		return 0;
+	case OPT_STANDALONE:
+		if (arg && !parse_bool(arg, &o->standalone))
+			goto bad;
+		if (!arg)
+			o->standalone = true;
+		return 0;
+	case OPT_SANDBOX_NAMES:
+		if (parse_sandbox_names(arg, o))
+			goto bad;
+		return 0;
+	case OPT_RINGBUF_SIZE:
+		if (parse_size(arg, &o->ringbuf_bytes))
+			goto bad;
+		return 0;
+	case OPT_WAKEUP_INTERVAL:
+		if (parse_u64(arg, 1000, &v))
+			goto bad;
+		o->wakeup_interval_ns = v * 1000000ULL;
+		return 0;
+	case OPT_ATTACH:
+		if (!strcmp(arg, "auto"))
+			o->attach = PT_ATTACH_AUTO;
+		else if (!strcmp(arg, "tp_btf"))
+			o->attach = PT_ATTACH_BTF;
+		else if (!strcmp(arg, "tracepoint"))
+			o->attach = PT_ATTACH_TRACEPOINT;
+		else
+			goto bad;
+		return 0;
+	case OPT_VERBOSE:
+		if (parse_u64(arg, 9, &v))
+			goto bad;
+		o->verbose = (int)v;
+		return 0;
+	case OPT_VERSION:
+		o->version = true;
+		return 0;
+	case OPT_HELP:
+		o->help = true;
+		return 0;
+	}
+bad:
+	for (size_t i = 0; i < NDOCS; i++)
+		if (docs[i].opt.val == id)
+			fprintf(err, "podtrail: invalid value '%s' for %s%s: expected %s\n",
+				arg ? arg : "", how, how[0] == '-' ? docs[i].opt.name : "",
+				docs[i].arg ? docs[i].arg : "");
+	return -EINVAL;
+}
+
+static void set_defaults(struct pt_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->output = PT_OUTPUT_TEXT;
+	strcpy(o->sandbox_names_buf, "pause");
+	o->sandbox_names[0] = o->sandbox_names_buf;
+	o->nr_sandbox_names = 1;
+	o->ringbuf_bytes = 8u << 20;
+	o->wakeup_interval_ns = 5000000ULL;
+	o->attach = PT_ATTACH_AUTO;
+}
+
+static const char *env_lookup(char **envp, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (char **e = envp; e && *e; e++)
+		if (!strncmp(*e, name, len) && (*e)[len] == '=')
+			return *e + len + 1;
+	return NULL;
+}
+
+int pt_options_parse(int argc, char **argv, char **envp, struct pt_options *o, FILE *err)
+{
+	struct option longopts[NDOCS + 1];
+	int c;
+
+	set_defaults(o);
+	for (size_t i = 0; i < NDOCS; i++) {
+		const char *val = docs[i].env ? env_lookup(envp, docs[i].env) : NULL;
+
+		longopts[i] = docs[i].opt;
+		if (val && apply(o, docs[i].opt.val, val, docs[i].env, err))
+			return -EINVAL;
+	}
+	memset(&longopts[NDOCS], 0, sizeof(longopts[NDOCS]));
+	if (!o->node_name)
+		o->node_name = env_lookup(envp, "NODE_NAME");
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:v:h", longopts, NULL)) != -1) {
+		if (c == '?') {
+			if (optopt)
+				fprintf(err, "podtrail: unknown option '-%c'\n", optopt);
+			else
+				fprintf(err, "podtrail: unknown option '%s'\n", argv[optind - 1]);
+			return -EINVAL;
+		}
+		if (c == ':') {
+			fprintf(err, "podtrail: option '%s' needs a value\n", argv[optind - 1]);
+			return -EINVAL;
+		}
+		if (apply(o, c, optarg, "--", err))
+			return -EINVAL;
+	}
+	if (optind < argc) {
+		fprintf(err, "podtrail: unexpected argument '%s'\n", argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <string.h>
+#include <time.h>
+#include "cgroup_path.h"
+#include "decode.h"
+#include "pipeline.h"
+
+static int64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+void pt_pipeline_init(struct pt_pipeline *p, const char *node, pt_sink_fn sink, void *sink_ctx)
+{
+	memset(p, 0, sizeof(*p));
+	p->node = node;
+	p->sink = sink;
+	p->sink_ctx = sink_ctx;
+	p->realtime_offset_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+}
+
+static void place(const struct pt_event *ev, struct pt_placement *where)
+{
+	memset(where, 0, sizeof(*where));
+	/* A malformed kubepods path comes back as a host attribution: never a guessed pod. */
+	pt_cgroup_parse(ev->cgroup.known ? ev->cgroup.path : "", &where->cgroup);
+	pt_cgroup_parse(ev->killer.present ? ev->killer.cgroup_leaf : "", &where->killer_cgroup);
+}
+
+void pt_pipeline_on_record(void *ctx, const void *data, size_t size)
+{
+	struct pt_pipeline *p = ctx;
+	struct pt_report reports[PT_MAX_REPORTS];
+	struct pt_placement where;
+	struct pt_event ev;
+	size_t n;
+
+	p->stats.records++;
+	if (pt_decode(data, size, &ev) < 0) {
+		p->stats.decode_errors++;
+		return;
+	}
+	if (ev.kind == PT_RECORD_OOM)
+		p->stats.oom_records++;
+	place(&ev, &where);
+	n = pt_classify(&ev, &where, reports);
+	if (n == 0 && ev.kind == PT_RECORD_EXIT)
+		p->stats.ignored++;
+	for (size_t i = 0; i < n; i++) {
+		struct pt_emitted e = {
+			.ev = &ev,
+			.where = &where,
+			.report = &reports[i],
+			.wall_ns = (int64_t)ev.ktime_ns + p->realtime_offset_ns,
+			.node = p->node,
+		};
+
+		p->stats.emitted++;
+		p->stats.by_reason[reports[i].reason]++;
+		if (p->sink(p->sink_ctx, &e) < 0)
+			p->sink_errors++;
+	}
+}

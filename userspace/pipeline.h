@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The userspace half of the data flow for one record:
+ * decode -> parse the cgroup -> classify -> hand each report to the sink.
+ */
+#ifndef PODTRAIL_PIPELINE_H
+#define PODTRAIL_PIPELINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "classify.h"
+#include "output.h"
+
+struct pt_pipeline_stats {
+	uint64_t records;	/* records read from the ring buffer */
+	uint64_t decode_errors; /* records that failed to decode */
+	uint64_t oom_records;	/* oom/mark_victim records */
+	uint64_t ignored;	/* exits that made no report (e.g. a child's exit 1) */
+	uint64_t emitted;	/* reports handed to the sink */
+	uint64_t by_reason[PT_REASON__COUNT];
+};
+
+/* Where reports go; returns 0 or -errno (counted, never fatal). */
+typedef int (*pt_sink_fn)(void *ctx, const struct pt_emitted *e);
+
+struct pt_pipeline {
+	const char *node;
+	int64_t realtime_offset_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
+	pt_sink_fn sink;
+	void *sink_ctx;
+	uint64_t sink_errors;
+	struct pt_pipeline_stats stats;
+};
+
+void pt_pipeline_init(struct pt_pipeline *p, const char *node, pt_sink_fn sink, void *sink_ctx);
+/* A pt_record_fn for the ring reader. */
+void pt_pipeline_on_record(void *ctx, const void *data, size_t size);
+
+#endif
