@@ -119,7 +119,7 @@ test-unit: $(UNIT_BINS)
 test: deps
 	$(MAKE) all
 	$(MAKE) BUILD=build/san SANITIZE=1 all test-unit
-	PODTRAIL_BUILD=build/san $(PYTHON) -m pytest -v -p no:cacheprovider tests/integration
+	PODTRAIL_BUILD=build/san $(PYTHON) -m pytest -v -p no:cacheprovider tests/fakeapi tests/integration
 
 bench: deps all
 	tools/bench.sh
@@ -139,3 +139,7 @@ check-format:
 
 clean:
 	rm -rf build
+
+# Kernel matrix under qemu and fuzzing live in their own makefiles.
+-include tests/kernels/kernels.mk
+-include tests/fuzz/fuzz.mk

@@ -104,23 +104,28 @@ int pt_loop_remove(struct pt_loop *loop, int fd)
 	return -ENOENT;
 }
 
-int pt_loop_run(struct pt_loop *loop)
+int pt_loop_run_once(struct pt_loop *loop, int timeout_ms)
 {
 	struct epoll_event evs[16];
+	int n = epoll_wait(loop->epfd, evs, 16, timeout_ms);
 
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	for (int i = 0; i < n && !loop->stop; i++) {
+		struct watch *w = evs[i].data.ptr;
+
+		w->fn(w->ctx, w->fd, evs[i].events);
+	}
+	return 0;
+}
+
+int pt_loop_run(struct pt_loop *loop)
+{
 	while (!loop->stop) {
-		int n = epoll_wait(loop->epfd, evs, 16, -1);
+		int e = pt_loop_run_once(loop, -1);
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		for (int i = 0; i < n && !loop->stop; i++) {
-			struct watch *w = evs[i].data.ptr;
-
-			w->fn(w->ctx, w->fd, evs[i].events);
-		}
+		if (e)
+			return e;
 	}
 	return 0;
 }
@@ -128,6 +133,11 @@ int pt_loop_run(struct pt_loop *loop)
 void pt_loop_stop(struct pt_loop *loop)
 {
 	loop->stop = true;
+}
+
+void pt_loop_resume(struct pt_loop *loop)
+{
+	loop->stop = false;
 }
 
 bool pt_loop_stopping(const struct pt_loop *loop)

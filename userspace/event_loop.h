@@ -18,9 +18,13 @@ void pt_loop_free(struct pt_loop *loop);
 /* Watch @fd for @events (EPOLLIN, ...); re-adding an fd modifies it. */
 int pt_loop_add(struct pt_loop *loop, int fd, uint32_t events, pt_fd_handler fn, void *ctx);
 int pt_loop_remove(struct pt_loop *loop, int fd);
+/* Wait up to @timeout_ms (-1: forever) and handle what fired; returns 0 or -errno. */
+int pt_loop_run_once(struct pt_loop *loop, int timeout_ms);
 /* Run until pt_loop_stop(); returns 0 or -errno from epoll_wait. */
 int pt_loop_run(struct pt_loop *loop);
 void pt_loop_stop(struct pt_loop *loop);
+/* Clear a previous stop so the loop can run again (e.g. to flush at shutdown). */
+void pt_loop_resume(struct pt_loop *loop);
 bool pt_loop_stopping(const struct pt_loop *loop);
 
 /* A CLOCK_MONOTONIC timerfd: one-shot after @ns, 0 disarms. */

@@ -12,6 +12,8 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include <curl/curl.h>
+#include "cluster.h"
 #include "event_loop.h"
 #include "loader.h"
 #include "options.h"
@@ -102,7 +104,7 @@ static const char *node_name(const struct pt_options *o, char *buf, size_t len)
 	return buf;
 }
 
-static int run(const struct pt_options *o)
+static int run(const struct pt_options *o, char **envp)
 {
 	struct pt_loader_config lc = {
 		.nr_sandbox_names = o->nr_sandbox_names,
@@ -114,6 +116,7 @@ static int run(const struct pt_options *o)
 	struct pt_ring_reader *reader = NULL;
 	struct shutdown_ctx shutdown = { 0 };
 	struct pt_loader *loader = NULL;
+	struct pt_cluster *cluster = NULL;
 	struct pt_loop *loop = NULL;
 	struct pt_pipeline pipeline;
 	char err[512], host[256];
@@ -144,10 +147,18 @@ static int run(const struct pt_options *o)
 		fprintf(stderr, "podtrail: cannot start the event loop: %s\n", strerror(-e));
 		goto out;
 	}
+	if (pt_cluster_configured(o, envp)) {
+		e = pt_cluster_start(loop, o, &pipeline, &cluster, err, sizeof(err));
+		if (e) {
+			fprintf(stderr, "podtrail: %s\n", err);
+			goto out;
+		}
+	}
 	if (o->verbose >= 1)
-		fprintf(stderr, "podtrail: attached (%s), standalone, node %s\n",
-			pt_loader_flavour(loader), pipeline.node);
-	pt_output_header(stdout, o->output);
+		fprintf(stderr, "podtrail: attached (%s), %s, node %s\n", pt_loader_flavour(loader),
+			cluster ? "reporting to the API server" : "standalone", pipeline.node);
+	if (!cluster)
+		pt_output_header(stdout, o->output);
 
 	e = pt_loop_run(loop);
 	if (e)
@@ -155,8 +166,13 @@ static int run(const struct pt_options *o)
 	/* Stop producing, then read what the kernel already wrote. */
 	pt_loader_detach(loader);
 	pt_ring_reader_drain(reader);
+	if (cluster)
+		pt_cluster_shutdown(cluster, loop, o->shutdown_grace_ns);
 	print_totals(loader, &pipeline);
+	if (cluster)
+		pt_cluster_print_totals(cluster, stderr);
 out:
+	pt_cluster_free(cluster);
 	pt_ring_reader_free(reader);
 	pt_loop_free(loop);
 	pt_loader_close(loader);
@@ -167,6 +183,7 @@ out:
 int main(int argc, char **argv, char **envp)
 {
 	struct pt_options opts;
+	int rc;
 
 	if (pt_options_parse(argc, argv, envp, &opts, stderr)) {
 		fprintf(stderr, "Try 'podtrail --help' for more information.\n");
@@ -182,5 +199,8 @@ int main(int argc, char **argv, char **envp)
 	}
 	libbpf_verbosity = opts.verbose;
 	libbpf_set_print(print_libbpf);
-	return run(&opts);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	rc = run(&opts, envp);
+	curl_global_cleanup();
+	return rc;
 }

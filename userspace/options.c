@@ -18,6 +18,23 @@ enum opt_id {
 	OPT_WAKEUP_INTERVAL,
 	OPT_ATTACH,
 	OPT_VERSION,
+	OPT_CONTEXT,
+	OPT_EVENTS_API,
+	OPT_HOLD_TIME,
+	OPT_HOLD_MAX,
+	OPT_QUEUE_SIZE,
+	OPT_MAX_TRIES,
+	OPT_SPAM_BURST,
+	OPT_SPAM_REFILL,
+	OPT_AGGREGATE_MAX,
+	OPT_AGGREGATE_WINDOW,
+	OPT_SHUTDOWN_GRACE,
+	OPT_CONTAINERD_STATE,
+	OPT_CRIO_STATE,
+	OPT_CRIO_STORAGE,
+	OPT_DOCKER_ROOT,
+	OPT_NO_RUNTIME_METADATA,
+	OPT_INSECURE,
 };
 
 struct opt_doc {
@@ -38,6 +55,10 @@ static const struct opt_doc docs[] = {
 	  "FILE",
 	  "report to the cluster of this kubeconfig (default: in-cluster config when "
 	  "KUBERNETES_SERVICE_HOST is set, else standalone)" },
+	{ { "context", required_argument, NULL, OPT_CONTEXT },
+	  "PODTRAIL_CONTEXT",
+	  "NAME",
+	  "kubeconfig context to use (default: its current-context)" },
 	{ { "node-name", required_argument, NULL, OPT_NODE_NAME },
 	  "PODTRAIL_NODE_NAME",
 	  "NAME",
@@ -46,6 +67,72 @@ static const struct opt_doc docs[] = {
 	  "PODTRAIL_STANDALONE",
 	  NULL,
 	  "print events on stdout even when a cluster configuration is found" },
+	{ { "events-api", required_argument, NULL, OPT_EVENTS_API },
+	  "PODTRAIL_EVENTS_API",
+	  "API",
+	  "write Events as core/v1 (default, what kubectl describe reads) or events.k8s.io/v1" },
+	{ { "hold-time", required_argument, NULL, OPT_HOLD_TIME },
+	  "PODTRAIL_HOLD_TIME",
+	  "MS",
+	  "hold an event of a pod the API server does not know yet for up to MS ms (default "
+	  "10000)" },
+	{ { "hold-max", required_argument, NULL, OPT_HOLD_MAX },
+	  "PODTRAIL_HOLD_MAX",
+	  "N",
+	  "hold at most N such events (default 1000)" },
+	{ { "queue-size", required_argument, NULL, OPT_QUEUE_SIZE },
+	  "PODTRAIL_QUEUE_SIZE",
+	  "N",
+	  "Events waiting to be written, at most; overflow is counted and logged (default 1000)" },
+	{ { "max-tries", required_argument, NULL, OPT_MAX_TRIES },
+	  "PODTRAIL_MAX_TRIES",
+	  "N",
+	  "tries per Event write on transport errors, 5xx and 429 (default 12)" },
+	{ { "spam-burst", required_argument, NULL, OPT_SPAM_BURST },
+	  "PODTRAIL_SPAM_BURST",
+	  "N",
+	  "spam filter: Events per object and type in a burst (default 25, as client-go)" },
+	{ { "spam-refill", required_argument, NULL, OPT_SPAM_REFILL },
+	  "PODTRAIL_SPAM_REFILL",
+	  "S",
+	  "spam filter: one more Event allowed every S seconds (default 300, as client-go)" },
+	{ { "aggregate-max", required_argument, NULL, OPT_AGGREGATE_MAX },
+	  "PODTRAIL_AGGREGATE_MAX",
+	  "N",
+	  "combine similar Events after N of them (default 10, as client-go)" },
+	{ { "aggregate-window", required_argument, NULL, OPT_AGGREGATE_WINDOW },
+	  "PODTRAIL_AGGREGATE_WINDOW",
+	  "S",
+	  "... within S seconds (default 600, as client-go)" },
+	{ { "shutdown-grace", required_argument, NULL, OPT_SHUTDOWN_GRACE },
+	  "PODTRAIL_SHUTDOWN_GRACE",
+	  "MS",
+	  "on SIGTERM, keep writing queued Events for up to MS ms (default 5000)" },
+	{ { "containerd-state", required_argument, NULL, OPT_CONTAINERD_STATE },
+	  "PODTRAIL_CONTAINERD_STATE",
+	  "DIR",
+	  "containerd's state directory (default /run/containerd)" },
+	{ { "crio-state", required_argument, NULL, OPT_CRIO_STATE },
+	  "PODTRAIL_CRIO_STATE",
+	  "DIR",
+	  "CRI-O's containers/storage run root (default /run/containers/storage)" },
+	{ { "crio-storage", required_argument, NULL, OPT_CRIO_STORAGE },
+	  "PODTRAIL_CRIO_STORAGE",
+	  "DIR",
+	  "CRI-O's containers/storage root (default /var/lib/containers/storage)" },
+	{ { "docker-root", required_argument, NULL, OPT_DOCKER_ROOT },
+	  "PODTRAIL_DOCKER_ROOT",
+	  "DIR",
+	  "docker's data root (default /var/lib/docker)" },
+	{ { "no-runtime-metadata", no_argument, NULL, OPT_NO_RUNTIME_METADATA },
+	  "PODTRAIL_NO_RUNTIME_METADATA",
+	  NULL,
+	  "never read the container runtime's metadata; rely on the API server alone" },
+	{ { "insecure-skip-tls-verify-of-the-api-server", no_argument, NULL, OPT_INSECURE },
+	  "PODTRAIL_INSECURE_SKIP_TLS_VERIFY_OF_THE_API_SERVER",
+	  NULL,
+	  "honour a kubeconfig's insecure-skip-tls-verify: anyone on the path can read the token "
+	  "and forge the API server (refused without this flag)" },
 	{ { "sandbox-names", required_argument, NULL, OPT_SANDBOX_NAMES },
 	  "PODTRAIL_SANDBOX_NAMES",
 	  "LIST",
@@ -225,6 +312,78 @@ static int apply(struct pt_options *o, int id, const char *arg, const char *how,
 	case OPT_VERSION:
 		o->version = true;
 		return 0;
+	case OPT_CONTEXT:
+		o->context = arg[0] ? arg : NULL;
+		return 0;
+	case OPT_EVENTS_API:
+		if (!strcmp(arg, "core/v1") || !strcmp(arg, "v1"))
+			o->events_v1 = false;
+		else if (!strcmp(arg, "events.k8s.io/v1"))
+			o->events_v1 = true;
+		else
+			goto bad;
+		return 0;
+	case OPT_HOLD_TIME:
+		if (parse_u64(arg, 3600000, &v))
+			goto bad;
+		o->hold_ns = v * 1000000ULL;
+		return 0;
+	case OPT_HOLD_MAX:
+	case OPT_QUEUE_SIZE:
+	case OPT_MAX_TRIES:
+	case OPT_SPAM_BURST:
+	case OPT_AGGREGATE_MAX:
+		if (parse_u64(arg, 1000000, &v) || v == 0)
+			goto bad;
+		if (id == OPT_HOLD_MAX)
+			o->hold_max = (uint32_t)v;
+		else if (id == OPT_QUEUE_SIZE)
+			o->queue_size = (uint32_t)v;
+		else if (id == OPT_MAX_TRIES)
+			o->max_tries = (uint32_t)v;
+		else if (id == OPT_SPAM_BURST)
+			o->spam_burst = (uint32_t)v;
+		else
+			o->aggregate_max = (uint32_t)v;
+		return 0;
+	case OPT_SPAM_REFILL:
+	case OPT_AGGREGATE_WINDOW:
+		if (parse_u64(arg, 86400 * 7, &v) || v == 0)
+			goto bad;
+		if (id == OPT_SPAM_REFILL)
+			o->spam_refill_ns = v * 1000000000ULL;
+		else
+			o->aggregate_window_ns = v * 1000000000ULL;
+		return 0;
+	case OPT_SHUTDOWN_GRACE:
+		if (parse_u64(arg, 600000, &v))
+			goto bad;
+		o->shutdown_grace_ns = v * 1000000ULL;
+		return 0;
+	case OPT_CONTAINERD_STATE:
+		o->containerd_state = arg;
+		return 0;
+	case OPT_CRIO_STATE:
+		o->crio_state = arg;
+		return 0;
+	case OPT_CRIO_STORAGE:
+		o->crio_storage = arg;
+		return 0;
+	case OPT_DOCKER_ROOT:
+		o->docker_root = arg;
+		return 0;
+	case OPT_NO_RUNTIME_METADATA:
+		if (arg && !parse_bool(arg, &o->no_runtime_metadata))
+			goto bad;
+		if (!arg)
+			o->no_runtime_metadata = true;
+		return 0;
+	case OPT_INSECURE:
+		if (arg && !parse_bool(arg, &o->insecure_skip_tls_verify))
+			goto bad;
+		if (!arg)
+			o->insecure_skip_tls_verify = true;
+		return 0;
 	case OPT_HELP:
 		o->help = true;
 		return 0;
@@ -248,6 +407,15 @@ static void set_defaults(struct pt_options *o)
 	o->ringbuf_bytes = 8u << 20;
 	o->wakeup_interval_ns = 5000000ULL;
 	o->attach = PT_ATTACH_AUTO;
+	o->hold_ns = 10000000000ULL;
+	o->hold_max = 1000;
+	o->queue_size = 1000;
+	o->max_tries = 12;
+	o->spam_burst = 25;
+	o->spam_refill_ns = 300000000000ULL;
+	o->aggregate_max = 10;
+	o->aggregate_window_ns = 600000000000ULL;
+	o->shutdown_grace_ns = 5000000000ULL;
 }
 
 static const char *env_lookup(char **envp, const char *name)

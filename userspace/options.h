@@ -20,6 +20,24 @@ struct pt_options {
 	uint32_t ringbuf_bytes;
 	uint64_t wakeup_interval_ns;
 	enum pt_attach_mode attach;
+	/* Kubernetes */
+	const char *context;
+	bool events_v1; /* events.k8s.io/v1 instead of core/v1 */
+	uint64_t hold_ns;
+	uint32_t hold_max;
+	uint32_t queue_size;
+	uint32_t max_tries;
+	uint32_t spam_burst;
+	uint64_t spam_refill_ns; /* one token per ... */
+	uint32_t aggregate_max;
+	uint64_t aggregate_window_ns;
+	uint64_t shutdown_grace_ns;
+	const char *containerd_state;
+	const char *crio_state;
+	const char *crio_storage;
+	const char *docker_root;
+	bool no_runtime_metadata;
+	bool insecure_skip_tls_verify;
 	int verbose;
 	bool help;
 	bool version;

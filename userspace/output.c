@@ -42,8 +42,8 @@ static void format_object(const struct pt_emitted *e, char *buf, size_t len)
 	if (cg->scope == PT_SCOPE_CONTAINER || cg->scope == PT_SCOPE_POD) {
 		int n;
 
-		if (e->pod_name)
-			n = snprintf(buf, len, "pod/%s/%s", e->pod_namespace, e->pod_name);
+		if (e->pod)
+			n = snprintf(buf, len, "pod/%s/%s", e->pod->namespace_, e->pod->name);
 		else
 			n = snprintf(buf, len, "pod/%s", cg->pod_uid);
 		if (n < 0 || (size_t)n >= len)
@@ -99,8 +99,8 @@ static struct json_object *json_pod(const struct pt_emitted *e)
 		return NULL;
 	o = json_object_new_object();
 	add_str(o, "uid", cg->pod_uid);
-	add_str(o, "namespace", e->pod_namespace);
-	add_str(o, "name", e->pod_name);
+	add_str(o, "namespace", e->pod ? e->pod->namespace_ : NULL);
+	add_str(o, "name", e->pod ? e->pod->name : NULL);
 	add_str(o, "qos", pt_qos_name(cg->qos));
 	return o;
 }

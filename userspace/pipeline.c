@@ -30,32 +30,26 @@ static void place(const struct pt_event *ev, struct pt_placement *where)
 	pt_cgroup_parse(ev->killer.present ? ev->killer.cgroup_leaf : "", &where->killer_cgroup);
 }
 
-void pt_pipeline_on_record(void *ctx, const void *data, size_t size)
+void pt_pipeline_emit(struct pt_pipeline *p, const struct pt_event *ev,
+		      const struct pt_placement *where, const struct pt_pod_ref *pod)
 {
-	struct pt_pipeline *p = ctx;
 	struct pt_report reports[PT_MAX_REPORTS];
-	struct pt_placement where;
-	struct pt_event ev;
+	struct pt_placement named = *where;
 	size_t n;
 
-	p->stats.records++;
-	if (pt_decode(data, size, &ev) < 0) {
-		p->stats.decode_errors++;
-		return;
-	}
-	if (ev.kind == PT_RECORD_OOM)
-		p->stats.oom_records++;
-	place(&ev, &where);
-	n = pt_classify(&ev, &where, reports);
-	if (n == 0 && ev.kind == PT_RECORD_EXIT)
+	if (pod && pod->container_name[0])
+		named.container_name = pod->container_name;
+	n = pt_classify(ev, &named, reports);
+	if (n == 0 && ev->kind == PT_RECORD_EXIT)
 		p->stats.ignored++;
 	for (size_t i = 0; i < n; i++) {
 		struct pt_emitted e = {
-			.ev = &ev,
-			.where = &where,
+			.ev = ev,
+			.where = &named,
 			.report = &reports[i],
-			.wall_ns = (int64_t)ev.ktime_ns + p->realtime_offset_ns,
+			.wall_ns = (int64_t)ev->ktime_ns + p->realtime_offset_ns,
 			.node = p->node,
+			.pod = pod,
 		};
 
 		p->stats.emitted++;
@@ -63,4 +57,27 @@ void pt_pipeline_on_record(void *ctx, const void *data, size_t size)
 		if (p->sink(p->sink_ctx, &e) < 0)
 			p->sink_errors++;
 	}
+}
+
+void pt_pipeline_on_record(void *ctx, const void *data, size_t size)
+{
+	struct pt_pipeline *p = ctx;
+	struct pt_placement where;
+	struct pt_event ev;
+
+	p->stats.records++;
+	if (pt_decode(data, size, &ev) < 0) {
+		p->stats.decode_errors++;
+		return;
+	}
+	if (ev.kind == PT_RECORD_OOM) {
+		/* The victim's exit record carries the same figures and the attribution. */
+		p->stats.oom_records++;
+		return;
+	}
+	place(&ev, &where);
+	if (p->attribute)
+		p->attribute(p->attribute_ctx, &ev, &where);
+	else
+		pt_pipeline_emit(p, &ev, &where, NULL);
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The userspace half of the data flow for one record:
- * decode -> parse the cgroup -> classify -> hand each report to the sink.
+ * decode -> parse the cgroup -> attribute (optional: the pod cache, which
+ * may hold the event until its pod is known) -> classify -> sink.
  */
 #ifndef PODTRAIL_PIPELINE_H
 #define PODTRAIL_PIPELINE_H
@@ -22,12 +23,20 @@ struct pt_pipeline_stats {
 
 /* Where reports go; returns 0 or -errno (counted, never fatal). */
 typedef int (*pt_sink_fn)(void *ctx, const struct pt_emitted *e);
+/*
+ * Attribution: must eventually call pt_pipeline_emit() for the event (now,
+ * or later from the event loop), or drop it and count that itself.
+ */
+typedef void (*pt_attribute_fn)(void *ctx, const struct pt_event *ev,
+				const struct pt_placement *where);
 
 struct pt_pipeline {
 	const char *node;
 	int64_t realtime_offset_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
 	pt_sink_fn sink;
 	void *sink_ctx;
+	pt_attribute_fn attribute; /* NULL: standalone, no pods */
+	void *attribute_ctx;
 	uint64_t sink_errors;
 	struct pt_pipeline_stats stats;
 };
@@ -35,5 +44,8 @@ struct pt_pipeline {
 void pt_pipeline_init(struct pt_pipeline *p, const char *node, pt_sink_fn sink, void *sink_ctx);
 /* A pt_record_fn for the ring reader. */
 void pt_pipeline_on_record(void *ctx, const void *data, size_t size);
+/* Classify an attributed event and hand its reports to the sink. */
+void pt_pipeline_emit(struct pt_pipeline *p, const struct pt_event *ev,
+		      const struct pt_placement *where, const struct pt_pod_ref *pod);
 
 #endif

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <curl/curl.h>
+#include "cluster.h"
+#include "k8s/attributor.h"
+#include "k8s/event_sink.h"
+#include "k8s/http_client.h"
+#include "k8s/kubeconfig.h"
+#include "k8s/pod_cache.h"
+#include "k8s/pod_watcher.h"
+
+/* Deleted pods stay findable this long: their containers' exits trail the DELETED event. */
+#define POD_TOMBSTONE_NS (120ULL * 1000000000ULL)
+
+struct pt_cluster {
+	struct pt_kube_config kube;
+	bool kube_loaded;
+	struct pt_http *http;
+	struct pt_pod_cache *cache;
+	struct pt_pod_watcher *watcher;
+	struct pt_attributor *attributor;
+	struct pt_event_sink *sink;
+	struct pt_api_stats api;
+	int verbose;
+};
+
+static const char *env(char **envp, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (char **e = envp; e && *e; e++)
+		if (!strncmp(*e, name, len) && (*e)[len] == '=')
+			return *e + len + 1;
+	return NULL;
+}
+
+bool pt_cluster_configured(const struct pt_options *o, char **envp)
+{
+	const char *host = env(envp, "KUBERNETES_SERVICE_HOST");
+
+	if (o->standalone)
+		return false;
+	return o->kubeconfig || (host && host[0]);
+}
+
+static void log_event(const struct pt_emitted *e)
+{
+	fprintf(stderr, "podtrail: %s %s %s/%s: %s\n", e->report->warning ? "Warning" : "Normal",
+		pt_reason_name(e->report->reason), e->pod ? e->pod->namespace_ : "node",
+		e->pod ? e->pod->name : e->node, e->report->message);
+}
+
+/* Every report goes to the API server; at -v 1 also one line on stderr, like the kubelet's. */
+static int sink_and_log(void *ctx, const struct pt_emitted *e)
+{
+	struct pt_cluster *c = ctx;
+
+	if (c->verbose >= 1)
+		log_event(e);
+	return pt_event_sink_emit(c->sink, e);
+}
+
+static void sink_config(const struct pt_options *o, struct pt_event_sink_config *cfg)
+{
+	pt_event_sink_default_config(cfg);
+	cfg->api = o->events_v1 ? PT_EVENTS_V1 : PT_EVENTS_CORE_V1;
+	cfg->queue_max = o->queue_size;
+	cfg->max_tries = o->max_tries;
+	cfg->verbose = o->verbose;
+	cfg->correlator.spam_burst = o->spam_burst;
+	cfg->correlator.spam_qps = 1e9 / (double)o->spam_refill_ns;
+	cfg->correlator.aggregate_max_events = o->aggregate_max;
+	cfg->correlator.aggregate_interval_s = (unsigned)(o->aggregate_window_ns / 1000000000ULL);
+}
+
+static void attributor_config(const struct pt_options *o, struct pt_attributor_config *cfg)
+{
+	pt_attributor_default_config(cfg);
+	cfg->hold_ns = o->hold_ns;
+	cfg->hold_max = o->hold_max;
+	cfg->use_runtime = !o->no_runtime_metadata;
+	if (o->containerd_state)
+		cfg->runtime_dirs.containerd_state = o->containerd_state;
+	if (o->crio_state)
+		cfg->runtime_dirs.crio_state = o->crio_state;
+	if (o->crio_storage)
+		cfg->runtime_dirs.crio_storage = o->crio_storage;
+	if (o->docker_root)
+		cfg->runtime_dirs.docker_root = o->docker_root;
+}
+
+int pt_cluster_start(struct pt_loop *loop, const struct pt_options *o, struct pt_pipeline *pipeline,
+		     struct pt_cluster **out, char *err, size_t errlen)
+{
+	struct pt_http_options hopts = { .allow_insecure = o->insecure_skip_tls_verify };
+	struct pt_attributor_config acfg;
+	struct pt_event_sink_config scfg;
+	struct pt_cluster *c = calloc(1, sizeof(*c));
+	int e;
+
+	if (!c)
+		return -ENOMEM;
+	c->verbose = o->verbose;
+	if (o->kubeconfig)
+		e = pt_kubeconfig_load(o->kubeconfig, o->context, &c->kube, err, errlen);
+	else
+		e = pt_kubeconfig_in_cluster(NULL, &c->kube, err, errlen);
+	if (e)
+		goto fail;
+	c->kube_loaded = true;
+	e = pt_http_new(loop, &c->kube, &hopts, &c->http, err, errlen);
+	if (e)
+		goto fail;
+	e = pt_pod_cache_new(POD_TOMBSTONE_NS, &c->cache);
+	if (e)
+		goto fail_msg;
+	sink_config(o, &scfg);
+	e = pt_event_sink_new(loop, c->http, &scfg, &c->api, &c->sink);
+	if (e)
+		goto fail_msg;
+	attributor_config(o, &acfg);
+	e = pt_attributor_new(loop, c->cache, &acfg, pipeline, &c->attributor);
+	if (e)
+		goto fail_msg;
+	e = pt_pod_watcher_new(loop, c->http, c->cache, pipeline->node, &c->api,
+			       pt_attributor_pods_changed, c->attributor, &c->watcher);
+	if (e)
+		goto fail_msg;
+	pipeline->attribute = pt_attributor_submit;
+	pipeline->attribute_ctx = c->attributor;
+	pipeline->sink = sink_and_log;
+	pipeline->sink_ctx = c;
+	pt_pod_watcher_start(c->watcher);
+	*out = c;
+	return 0;
+fail_msg:
+	snprintf(err, errlen, "setting up the Kubernetes client: %s", strerror(-e));
+fail:
+	pt_cluster_free(c);
+	return e;
+}
+
+void pt_cluster_shutdown(struct pt_cluster *c, struct pt_loop *loop, uint64_t grace_ns)
+{
+	uint64_t deadline = pt_now_ns() + grace_ns;
+
+	pt_attributor_release_all(c->attributor);
+	pt_event_sink_flush_now(c->sink);
+	pt_loop_resume(loop);
+	while (pt_event_sink_pending(c->sink) && pt_now_ns() < deadline) {
+		int left_ms = (int)((deadline - pt_now_ns()) / 1000000ULL);
+
+		if (pt_loop_run_once(loop, left_ms > 100 ? 100 : left_ms + 1) < 0)
+			break;
+		pt_event_sink_flush_now(c->sink);
+	}
+	if (pt_event_sink_pending(c->sink))
+		fprintf(stderr, "podtrail: shutting down with %zu Events not written\n",
+			pt_event_sink_pending(c->sink));
+}
+
+bool pt_cluster_ready(const struct pt_cluster *c)
+{
+	return pt_pod_watcher_ready(c->watcher);
+}
+
+void pt_cluster_print_totals(const struct pt_cluster *c, FILE *f)
+{
+	const struct pt_event_sink_stats *s = pt_event_sink_stats(c->sink);
+	const struct pt_attributor_stats *a = pt_attributor_stats(c->attributor);
+	const struct pt_pod_watcher_stats *w = pt_pod_watcher_stats(c->watcher);
+
+	fprintf(f,
+		"podtrail: kubernetes: pods=%zu lists=%llu watches=%llu relists_gone=%llu "
+		"api_failures=%llu attributed_api=%llu attributed_runtime=%llu held=%llu "
+		"late=%llu pod_only=%llu unattributed=%llu node_events=%llu events_created=%llu "
+		"events_patched=%llu spam_filtered=%llu aggregated=%llu merged=%llu "
+		"queue_overflow=%llu retries=%llu write_failures=%llu pending=%zu\n",
+		pt_pod_cache_size(c->cache), (unsigned long long)w->lists,
+		(unsigned long long)w->watches, (unsigned long long)w->relists_gone,
+		(unsigned long long)w->failures, (unsigned long long)a->from_api,
+		(unsigned long long)a->from_runtime, (unsigned long long)a->held,
+		(unsigned long long)a->late, (unsigned long long)a->pod_only,
+		(unsigned long long)a->unattributed, (unsigned long long)a->node,
+		(unsigned long long)s->created, (unsigned long long)s->patched,
+		(unsigned long long)s->spam_filtered, (unsigned long long)s->aggregated,
+		(unsigned long long)s->merged, (unsigned long long)s->queue_overflow,
+		(unsigned long long)s->retries, (unsigned long long)s->failed,
+		pt_event_sink_pending(c->sink));
+}
+
+void pt_cluster_free(struct pt_cluster *c)
+{
+	if (!c)
+		return;
+	pt_pod_watcher_free(c->watcher);
+	pt_attributor_free(c->attributor);
+	pt_event_sink_free(c->sink);
+	pt_pod_cache_free(c->cache);
+	pt_http_free(c->http);
+	if (c->kube_loaded)
+		pt_kube_config_free(&c->kube);
+	free(c);
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Cluster mode: connects to the API server and wires the Kubernetes stages
+ * into the pipeline (pod cache + watcher -> attributor -> Event sink).
+ */
+#ifndef PODTRAIL_CLUSTER_H
+#define PODTRAIL_CLUSTER_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "event_loop.h"
+#include "options.h"
+#include "pipeline.h"
+
+struct pt_cluster;
+
+/* Does the configuration ask for cluster mode (kubeconfig or in-cluster)? */
+bool pt_cluster_configured(const struct pt_options *o, char **envp);
+/*
+ * Connect and wire @pipeline's attribution and sink. Returns 0, or -errno
+ * with a one-line message in @err (the kubeconfig path, what is wrong).
+ */
+int pt_cluster_start(struct pt_loop *loop, const struct pt_options *o, struct pt_pipeline *pipeline,
+		     struct pt_cluster **out, char *err, size_t errlen);
+/* Flush: release held events and write what is queued, for at most the grace period. */
+void pt_cluster_shutdown(struct pt_cluster *c, struct pt_loop *loop, uint64_t grace_ns);
+bool pt_cluster_ready(const struct pt_cluster *c);
+void pt_cluster_print_totals(const struct pt_cluster *c, FILE *f);
+void pt_cluster_free(struct pt_cluster *c);
+
+#endif

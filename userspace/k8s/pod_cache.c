@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include "k8s/pod_cache.h"
+
+/*
+ * Pods live in a singly linked list; two open-addressing tables map a uid
+ * and a container id to the pod. The tables are rebuilt when they fill up
+ * or when a removal leaves too many deleted slots.
+ */
+struct cached_pod {
+	struct pt_pod pod;
+	uint64_t deleted_ns; /* 0 while live */
+	struct cached_pod *next;
+};
+
+struct slot {
+	const char *key; /* points into the pod; NULL: empty */
+	struct cached_pod *pod;
+	bool tomb;
+};
+
+struct table {
+	struct slot *slots;
+	size_t cap;  /* a power of two */
+	size_t used; /* live keys plus tombs */
+};
+
+struct pt_pod_cache {
+	struct cached_pod *pods;
+	struct table by_uid;
+	struct table by_container;
+	uint64_t tombstone_ns;
+	size_t live;
+};
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static int table_init(struct table *t, size_t cap)
+{
+	t->slots = calloc(cap, sizeof(*t->slots));
+	if (!t->slots)
+		return -ENOMEM;
+	t->cap = cap;
+	t->used = 0;
+	return 0;
+}
+
+static struct slot *table_find(const struct table *t, const char *key)
+{
+	size_t mask = t->cap - 1;
+
+	for (size_t i = hash_str(key) & mask, n = 0; n < t->cap; i = (i + 1) & mask, n++) {
+		struct slot *s = &t->slots[i];
+
+		if (!s->key && !s->tomb)
+			return NULL;
+		if (s->key && strcmp(s->key, key) == 0)
+			return s;
+	}
+	return NULL;
+}
+
+/* Insert without growing; the caller guarantees room. */
+static void table_put(struct table *t, const char *key, struct cached_pod *pod)
+{
+	size_t mask = t->cap - 1;
+	struct slot *s = table_find(t, key);
+
+	if (s) {
+		s->key = key;
+		s->pod = pod;
+		return;
+	}
+	for (size_t i = hash_str(key) & mask;; i = (i + 1) & mask) {
+		s = &t->slots[i];
+		if (!s->key) {
+			if (!s->tomb)
+				t->used++;
+			s->key = key;
+			s->pod = pod;
+			s->tomb = false;
+			return;
+		}
+	}
+}
+
+static void table_del(struct table *t, const char *key, const struct cached_pod *pod)
+{
+	struct slot *s = table_find(t, key);
+
+	/* Only the pod's own entry: a newer pod may own the key now. */
+	if (s && s->pod == pod) {
+		s->key = NULL;
+		s->pod = NULL;
+		s->tomb = true;
+	}
+}
+
+static void index_pod(struct pt_pod_cache *c, struct cached_pod *cp)
+{
+	table_put(&c->by_uid, cp->pod.uid, cp);
+	for (size_t i = 0; i < cp->pod.n_containers; i++) {
+		struct pt_pod_container *pc = &cp->pod.containers[i];
+
+		if (pc->id.id[0])
+			table_put(&c->by_container, pc->id.id, cp);
+		if (pc->last_id.id[0])
+			table_put(&c->by_container, pc->last_id.id, cp);
+	}
+}
+
+static void unindex_pod(struct pt_pod_cache *c, struct cached_pod *cp)
+{
+	table_del(&c->by_uid, cp->pod.uid, cp);
+	for (size_t i = 0; i < cp->pod.n_containers; i++) {
+		table_del(&c->by_container, cp->pod.containers[i].id.id, cp);
+		table_del(&c->by_container, cp->pod.containers[i].last_id.id, cp);
+	}
+}
+
+static size_t count_keys(const struct pt_pod_cache *c, size_t *containers)
+{
+	size_t pods = 0;
+
+	*containers = 0;
+	for (struct cached_pod *cp = c->pods; cp; cp = cp->next) {
+		pods++;
+		*containers += 2 * cp->pod.n_containers;
+	}
+	return pods;
+}
+
+static size_t capacity_for(size_t keys)
+{
+	size_t cap = 64;
+
+	while (cap < keys * 2 + 16)
+		cap *= 2;
+	return cap;
+}
+
+/* Rebuild both tables with room for @extra more pods of up to @extra_ids ids. */
+static int reindex(struct pt_pod_cache *c, size_t extra, size_t extra_ids)
+{
+	struct table uid, cid;
+	size_t ids, pods = count_keys(c, &ids);
+
+	if (table_init(&uid, capacity_for(pods + extra)))
+		return -ENOMEM;
+	if (table_init(&cid, capacity_for(ids + extra_ids))) {
+		free(uid.slots);
+		return -ENOMEM;
+	}
+	free(c->by_uid.slots);
+	free(c->by_container.slots);
+	c->by_uid = uid;
+	c->by_container = cid;
+	for (struct cached_pod *cp = c->pods; cp; cp = cp->next)
+		index_pod(c, cp);
+	return 0;
+}
+
+static bool needs_room(const struct table *t, size_t more)
+{
+	return (t->used + more) * 2 > t->cap;
+}
+
+int pt_pod_cache_new(uint64_t tombstone_ns, struct pt_pod_cache **out)
+{
+	struct pt_pod_cache *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	c->tombstone_ns = tombstone_ns;
+	if (table_init(&c->by_uid, 64) || table_init(&c->by_container, 64)) {
+		pt_pod_cache_free(c);
+		return -ENOMEM;
+	}
+	*out = c;
+	return 0;
+}
+
+static void free_pod(struct cached_pod *cp)
+{
+	pt_pod_free(&cp->pod);
+	free(cp);
+}
+
+void pt_pod_cache_free(struct pt_pod_cache *c)
+{
+	struct cached_pod *cp, *next;
+
+	if (!c)
+		return;
+	for (cp = c->pods; cp; cp = next) {
+		next = cp->next;
+		free_pod(cp);
+	}
+	free(c->by_uid.slots);
+	free(c->by_container.slots);
+	free(c);
+}
+
+static struct cached_pod *find_pod(const struct pt_pod_cache *c, const char *uid)
+{
+	struct slot *s = table_find(&c->by_uid, uid);
+
+	return s ? s->pod : NULL;
+}
+
+static void remove_pod(struct pt_pod_cache *c, struct cached_pod *victim)
+{
+	for (struct cached_pod **pp = &c->pods; *pp; pp = &(*pp)->next) {
+		if (*pp == victim) {
+			*pp = victim->next;
+			break;
+		}
+	}
+	unindex_pod(c, victim);
+	if (!victim->deleted_ns)
+		c->live--;
+	free_pod(victim);
+}
+
+int pt_pod_cache_upsert(struct pt_pod_cache *c, struct pt_pod *pod, uint64_t now_ns)
+{
+	struct cached_pod *old = find_pod(c, pod->uid);
+	struct cached_pod *cp = calloc(1, sizeof(*cp));
+	size_t ids = 2 * pod->n_containers;
+
+	if (!cp)
+		return -ENOMEM;
+	if (old)
+		remove_pod(c, old);
+	if ((needs_room(&c->by_uid, 1) || needs_room(&c->by_container, ids)) &&
+	    reindex(c, 1, ids)) {
+		free(cp);
+		return -ENOMEM;
+	}
+	cp->pod = *pod;
+	memset(pod, 0, sizeof(*pod));
+	cp->next = c->pods;
+	c->pods = cp;
+	c->live++;
+	index_pod(c, cp);
+	return 0;
+}
+
+void pt_pod_cache_delete(struct pt_pod_cache *c, const char *uid, uint64_t now_ns)
+{
+	struct cached_pod *cp = find_pod(c, uid);
+
+	if (cp && !cp->deleted_ns) {
+		cp->deleted_ns = now_ns ? now_ns : 1;
+		c->live--;
+	}
+}
+
+int pt_pod_cache_replace(struct pt_pod_cache *c, struct pt_pod_list *list, uint64_t now_ns)
+{
+	/* Everything not in the new list becomes a tombstone ... */
+	for (struct cached_pod *cp = c->pods; cp; cp = cp->next) {
+		bool listed = false;
+
+		for (size_t i = 0; i < list->n_items && !listed; i++)
+			listed = strcmp(list->items[i].uid, cp->pod.uid) == 0;
+		if (!listed)
+			pt_pod_cache_delete(c, cp->pod.uid, now_ns);
+	}
+	/* ... and everything in it replaces what was there. */
+	for (size_t i = 0; i < list->n_items; i++) {
+		int e = pt_pod_cache_upsert(c, &list->items[i], now_ns);
+
+		if (e)
+			return e;
+	}
+	return 0;
+}
+
+void pt_pod_cache_expire(struct pt_pod_cache *c, uint64_t now_ns)
+{
+	struct cached_pod *cp = c->pods, *next;
+
+	for (; cp; cp = next) {
+		next = cp->next;
+		if (cp->deleted_ns && now_ns - cp->deleted_ns >= c->tombstone_ns)
+			remove_pod(c, cp);
+	}
+	/* Deleted slots slow lookups down: rebuild when they dominate. */
+	if (c->by_uid.used > 4 * (c->live + 8))
+		reindex(c, 0, 0);
+}
+
+const struct pt_pod *pt_pod_cache_by_uid(const struct pt_pod_cache *c, const char *uid)
+{
+	struct cached_pod *cp = find_pod(c, uid);
+
+	return cp ? &cp->pod : NULL;
+}
+
+const struct pt_pod *pt_pod_cache_by_container(const struct pt_pod_cache *c, const char *id,
+					       const struct pt_pod_container **container)
+{
+	struct slot *s = id[0] ? table_find(&c->by_container, id) : NULL;
+
+	if (!s)
+		return NULL;
+	*container = pt_pod_find_container_id(&s->pod->pod, id);
+	return *container ? &s->pod->pod : NULL;
+}
+
+size_t pt_pod_cache_size(const struct pt_pod_cache *c)
+{
+	return c->live;
+}
