@@ -27,7 +27,8 @@ ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
 	libcurl4-openssl-dev libjson-c-dev libcmocka-dev libmicrohttpd-dev libcap-dev \
 	libclang-rt-14-dev runc busybox-static python3 python3-pytest valgrind bpftrace \
-	openssl procps util-linux libcap2-bin libyaml-dev
+	openssl procps util-linux libcap2-bin libyaml-dev gcc libc6-dev binutils \
+	qemu-system-x86 debian-archive-keyring
 
 PKGS := libbpf libelf zlib json-c libcurl yaml-0.1
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
@@ -101,7 +102,7 @@ $(BUILD)/libpodtrail.a: $(USER_OBJS)
 $(BUILD)/podtrail: $(BUILD)/obj/userspace/main.o $(BUILD)/libpodtrail.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tools/%: tools/%.c
+$(BUILD)/tools/%: tools/%.c $(wildcard tools/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
@@ -119,7 +120,9 @@ test-unit: $(UNIT_BINS)
 test: deps
 	$(MAKE) all
 	$(MAKE) BUILD=build/san SANITIZE=1 all test-unit
-	PODTRAIL_BUILD=build/san $(PYTHON) -m pytest -v -p no:cacheprovider tests/fakeapi tests/integration
+	PODTRAIL_BUILD=build/san $(PYTHON) -m pytest -v -p no:cacheprovider \
+		tests/fakeapi tests/integration tests/e2e
+	$(MAKE) test-kernels
 
 bench: deps all
 	tools/bench.sh

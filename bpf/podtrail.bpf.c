@@ -145,8 +145,12 @@ static __always_inline int handle_exit(struct task_struct *task)
 		flags |= PT_FLAG_PARENT_OTHER_CGROUP;
 
 	killer = bpf_map_lookup_elem(&killers, &tgid);
-	if (!killer)
-		killer = bpf_map_lookup_elem(&killers, &rec->tid);
+	if (!killer) {
+		/* Before 6.2 a map key may not point into ring-buffer memory. */
+		__u32 tid = rec->tid;
+
+		killer = bpf_map_lookup_elem(&killers, &tid);
+	}
 	if (killer) {
 		__builtin_memcpy(&rec->killer, killer, sizeof(rec->killer));
 		flags |= PT_FLAG_HAS_KILLER;
@@ -289,7 +293,13 @@ int oom_tp(struct trace_event_raw_mark_victim *ctx)
 		flags |= PT_FLAG_OOM_MEMCG;
 	rec->cgroup.id = 0;
 	rec->cgroup.depth = 0;
-	bpf_map_update_elem(&oom_victims, &pid, &rec->oom, BPF_ANY);
+	{
+		/* Nor a map value (before 6.2). */
+		struct pt_oom copy;
+
+		__builtin_memcpy(&copy, &rec->oom, sizeof(copy));
+		bpf_map_update_elem(&oom_victims, &pid, &copy, BPF_ANY);
+	}
 
 	rec->hdr.flags = flags | PT_FLAG_OOM_KILLED;
 	count(st, PT_CNT_OOM_SENT);

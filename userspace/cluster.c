@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <curl/curl.h>
 #include "cluster.h"
 #include "k8s/attributor.h"
 #include "k8s/event_sink.h"
@@ -59,6 +58,9 @@ static int sink_and_log(void *ctx, const struct pt_emitted *e)
 
 	if (c->verbose >= 1)
 		log_event(e);
+	/* A host process that ended normally is nothing to tell the cluster about. */
+	if (!e->pod && !e->report->warning)
+		return 0;
 	return pt_event_sink_emit(c->sink, e);
 }
 

@@ -10,6 +10,7 @@
 
 struct watch {
 	int fd;
+	bool dead; /* removed during a batch: freed when the batch ends */
 	pt_fd_handler fn;
 	void *ctx;
 	struct watch *next;
@@ -18,7 +19,9 @@ struct watch {
 struct pt_loop {
 	int epfd;
 	bool stop;
+	bool dispatching;
 	struct watch *watches;
+	struct watch *graveyard; /* removed while dispatching */
 };
 
 int pt_loop_new(struct pt_loop **out)
@@ -45,6 +48,10 @@ void pt_loop_free(struct pt_loop *loop)
 	if (!loop)
 		return;
 	for (w = loop->watches; w; w = next) {
+		next = w->next;
+		free(w);
+	}
+	for (w = loop->graveyard; w; w = next) {
 		next = w->next;
 		free(w);
 	}
@@ -97,7 +104,14 @@ int pt_loop_remove(struct pt_loop *loop, int fd)
 			struct watch *w = *pp;
 
 			*pp = w->next;
-			free(w);
+			/* A later event of this batch may still point at it. */
+			if (loop->dispatching) {
+				w->dead = true;
+				w->next = loop->graveyard;
+				loop->graveyard = w;
+			} else {
+				free(w);
+			}
 			return 0;
 		}
 	}
@@ -111,10 +125,19 @@ int pt_loop_run_once(struct pt_loop *loop, int timeout_ms)
 
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
+	loop->dispatching = true;
 	for (int i = 0; i < n && !loop->stop; i++) {
 		struct watch *w = evs[i].data.ptr;
 
-		w->fn(w->ctx, w->fd, evs[i].events);
+		if (!w->dead)
+			w->fn(w->ctx, w->fd, evs[i].events);
+	}
+	loop->dispatching = false;
+	while (loop->graveyard) {
+		struct watch *w = loop->graveyard;
+
+		loop->graveyard = w->next;
+		free(w);
 	}
 	return 0;
 }

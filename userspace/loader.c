@@ -85,10 +85,15 @@ static int open_flavour(const struct pt_loader_config *cfg, bool btf, struct pod
 
 static void diagnose_load(int e, char *err, size_t errlen)
 {
-	if (e == -EPERM || e == -EACCES)
+	if (e == -EPERM)
 		snprintf(err, errlen,
 			 "not allowed to load BPF programs (%s): run as root, or grant CAP_BPF, "
 			 "CAP_PERFMON and CAP_SYS_RESOURCE",
+			 strerror(-e));
+	else if (e == -EACCES)
+		snprintf(err, errlen,
+			 "the kernel's verifier rejected a BPF program (%s): run with "
+			 "-v 2 for its log",
 			 strerror(-e));
 	else
 		snprintf(err, errlen,

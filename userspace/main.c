@@ -12,7 +12,6 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
-#include <curl/curl.h>
 #include "cluster.h"
 #include "event_loop.h"
 #include "loader.h"
@@ -183,7 +182,6 @@ out:
 int main(int argc, char **argv, char **envp)
 {
 	struct pt_options opts;
-	int rc;
 
 	if (pt_options_parse(argc, argv, envp, &opts, stderr)) {
 		fprintf(stderr, "Try 'podtrail --help' for more information.\n");
@@ -199,8 +197,5 @@ int main(int argc, char **argv, char **envp)
 	}
 	libbpf_verbosity = opts.verbose;
 	libbpf_set_print(print_libbpf);
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	rc = run(&opts, envp);
-	curl_global_cleanup();
-	return rc;
+	return run(&opts, envp);
 }

@@ -29,6 +29,7 @@ struct pt_event_sink {
 	size_t in_flight;
 	int timer_fd;
 	uint64_t rng;
+	uint64_t last_name_ns; /* names must differ even for reports of one kernel event */
 	struct pt_api_stats *api;
 	struct pt_event_sink_stats stats;
 };
@@ -285,10 +286,15 @@ int pt_event_sink_emit(void *ctx, const struct pt_emitted *e)
 	struct pt_correlate_result res;
 	struct pt_k8s_event ev;
 	struct job *j;
+	uint64_t now;
 	int err;
 
 	s->stats.received++;
 	pt_k8s_event_build(e, &ev);
+	/* Like client-go, name it after the time it is recorded, strictly increasing. */
+	now = wall_now_ns(NULL);
+	s->last_name_ns = now > s->last_name_ns ? now : s->last_name_ns + 1;
+	pt_k8s_event_name(ev.name, sizeof(ev.name), ev.involved.name, (int64_t)s->last_name_ns);
 	err = pt_correlator_correlate(s->correlator, &ev, &res);
 	if (err)
 		return err;

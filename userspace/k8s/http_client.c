@@ -271,10 +271,12 @@ static void apply_pending(struct pt_http *h)
 		} else if (!c->added) {
 			CURLMcode mc = curl_multi_add_handle(h->multi, c->easy);
 
-			if (mc == CURLM_OK)
+			if (mc == CURLM_OK) {
 				c->added = true;
-			else
+			} else {
 				call_finish(c, CURLE_OUT_OF_MEMORY, curl_multi_strerror(mc));
+				next = h->calls; /* on_done may have changed the list */
+			}
 		}
 	}
 }
@@ -286,13 +288,13 @@ static void process(struct pt_http *h)
 
 	apply_pending(h);
 	while ((msg = curl_multi_info_read(h->multi, &left))) {
-		struct pt_http_call *c = NULL;
 		CURLcode result = msg->data.result;
+		char *priv = NULL;
 
 		if (msg->msg != CURLMSG_DONE)
 			continue;
-		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&c);
-		call_finish(c, result, NULL);
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
+		call_finish((struct pt_http_call *)(void *)priv, result, NULL);
 		/* on_done may have submitted from outside curl: nothing is pending. */
 	}
 }
@@ -426,7 +428,11 @@ static CURLcode set_client_opts(struct pt_http *h, CURL *e, const char **failed)
 	CURLcode rc = CURLE_OK;
 
 	SETOPT(rc, *failed, e, CURLOPT_NOSIGNAL, 1L);
+#if LIBCURL_VERSION_NUM >= 0x075500 /* 7.85 */
 	SETOPT(rc, *failed, e, CURLOPT_PROTOCOLS_STR, "https,http");
+#else
+	SETOPT(rc, *failed, e, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTPS | CURLPROTO_HTTP));
+#endif
 	SETOPT(rc, *failed, e, CURLOPT_USERAGENT, h->user_agent);
 	SETOPT(rc, *failed, e, CURLOPT_CONNECTTIMEOUT_MS, h->connect_timeout_ms);
 	SETOPT(rc, *failed, e, CURLOPT_TCP_KEEPALIVE, 1L);

@@ -19,6 +19,8 @@
  * CURLOPT_CONNECT_TO sends the connection to the server's real host and port,
  * while the Host header keeps the real host (as client-go does).
  * insecure-skip-tls-verify is refused unless pt_http_options.allow_insecure.
+ * The cluster's proxy-url is used when set; otherwise curl honours
+ * HTTPS_PROXY/NO_PROXY from the environment, as client-go does.
  *
  * Authentication: a client certificate and key (file or PEM data) and/or
  * "Authorization: Bearer" with pt_kube_config_token() read afresh for every
@@ -70,13 +72,15 @@ struct pt_http_options {
 };
 
 struct pt_http_response {
-	long status;	     /* HTTP status, 0 if none arrived */
+	/* HTTP status, 0 if none arrived. Check transport_error first: a watch
+	 * that stalls after its 200 has both. */
+	long status;
 	int transport_error; /* 0, or the CURLcode that ended the transfer */
 	const char *error; /* text for transport_error ("SSL certificate problem: ..."), or NULL */
 	const char *body;  /* buffered body, NUL-terminated, "" if none; see on_data */
 	size_t body_len;
 	long retry_after_s; /* Retry-After as seconds (from either form), -1 if absent */
-	const char *url;    /* full URL requested, for messages */
+	const char *url;    /* configured server + path, for messages */
 	double total_s;	    /* from submit to completion, queueing included */
 };
 
@@ -86,8 +90,10 @@ struct pt_http_request {
 	const char *content_type; /* of the request body, or NULL */
 	const char *body;	  /* copied by pt_http_submit(); may be NULL */
 	size_t body_len;
-	long timeout_ms;	  /* whole request, 0 = none (watches) */
-	long low_speed_timeout_s; /* fail when no byte arrives for this long, 0 = off */
+	long timeout_ms; /* whole request, 0 = none (watches) */
+	/* Fail (CURLE_OPERATION_TIMEDOUT) when no byte moves for this long,
+	 * checked about once a second; 0 = off. Catches a stalled watch. */
+	long low_speed_timeout_s;
 	/*
 	 * Streaming (watches): if set, called with each piece of a 2xx body as it
 	 * arrives, and that body is not buffered. Return 0 to go on, or < 0 to
@@ -112,7 +118,9 @@ struct pt_http_request {
  * Create a client for @cfg's server. @cfg is borrowed (the token is re-read
  * from it for every request) and must outlive the client. Returns 0, or
  * -errno with a message in @err: -EPERM for insecure-skip-tls-verify without
- * allow_insecure, -EINVAL for a server URL curl cannot use, -ENOMEM.
+ * allow_insecure, -EINVAL for a server URL curl cannot use, -ENOTSUP when
+ * this libcurl lacks an option the configuration needs (e.g. PEM blobs),
+ * -ENOMEM.
  */
 int pt_http_new(struct pt_loop *loop, struct pt_kube_config *cfg,
 		const struct pt_http_options *opts, struct pt_http **out, char *err, size_t errlen);
@@ -136,7 +144,7 @@ void pt_http_cancel(struct pt_http_call *call);
 /* Calls submitted and neither done nor cancelled. */
 size_t pt_http_in_flight(const struct pt_http *h);
 
-/* Server base URL as used in requests, for messages. */
+/* The configured server URL, for messages. */
 const char *pt_http_server(const struct pt_http *h);
 
 /*
