@@ -30,7 +30,7 @@ DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
 	openssl procps util-linux libcap2-bin libyaml-dev gcc libc6-dev binutils \
 	qemu-system-x86 debian-archive-keyring
 
-PKGS := libbpf libelf zlib json-c libcurl yaml-0.1
+PKGS := libbpf libelf zlib json-c libcurl yaml-0.1 libmicrohttpd
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
@@ -59,7 +59,7 @@ TOOL_BINS := $(patsubst tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
 
 .PHONY: all deps run test test-unit test-integration bench install clean format check-format
 
-all: $(BUILD)/podtrail $(TOOL_BINS)
+all: $(BUILD)/podtrail $(TOOL_BINS) docs/podtrail.8
 
 # --- dependencies -------------------------------------------------------------
 
@@ -121,7 +121,7 @@ test: deps
 	$(MAKE) all
 	$(MAKE) BUILD=build/san SANITIZE=1 all test-unit
 	# One pytest run per directory: each has a conftest of its own.
-	for d in tests/fakeapi tests/integration tests/e2e; do \
+	for d in tests/fakeapi tests/integration tests/e2e tests/deploy; do \
 		PODTRAIL_BUILD=build/san $(PYTHON) -m pytest -v -p no:cacheprovider $$d || exit 1; \
 	done
 	$(MAKE) test-kernels
@@ -132,7 +132,11 @@ bench: deps all
 run: deps all
 	$(BUILD)/podtrail $(ARGS)
 
-install: $(BUILD)/podtrail
+# The man page is generated from the option table, so it never disagrees with --help.
+docs/podtrail.8: userspace/options.c tools/gen-manpage.py
+	$(PYTHON) tools/gen-manpage.py userspace/options.c > $@.tmp && mv $@.tmp $@
+
+install: $(BUILD)/podtrail docs/podtrail.8
 	install -D -m 0755 $(BUILD)/podtrail $(DESTDIR)$(PREFIX)/sbin/podtrail
 	install -D -m 0644 docs/podtrail.8 $(DESTDIR)$(PREFIX)/share/man/man8/podtrail.8
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cluster.h"
+#include "event_log.h"
 #include "k8s/attributor.h"
 #include "k8s/event_sink.h"
 #include "k8s/http_client.h"
@@ -23,6 +24,7 @@ struct pt_cluster {
 	struct pt_event_sink *sink;
 	struct pt_api_stats api;
 	int verbose;
+	int log_json;
 };
 
 static const char *env(char **envp, const char *name)
@@ -44,20 +46,13 @@ bool pt_cluster_configured(const struct pt_options *o, char **envp)
 	return o->kubeconfig || (host && host[0]);
 }
 
-static void log_event(const struct pt_emitted *e)
-{
-	fprintf(stderr, "podtrail: %s %s %s/%s: %s\n", e->report->warning ? "Warning" : "Normal",
-		pt_reason_name(e->report->reason), e->pod ? e->pod->namespace_ : "node",
-		e->pod ? e->pod->name : e->node, e->report->message);
-}
-
 /* Every report goes to the API server; at -v 1 also one line on stderr, like the kubelet's. */
 static int sink_and_log(void *ctx, const struct pt_emitted *e)
 {
 	struct pt_cluster *c = ctx;
 
 	if (c->verbose >= 1)
-		log_event(e);
+		pt_event_log(stderr, c->log_json ? PT_LOG_JSON : PT_LOG_TEXT, e);
 	/* A host process that ended normally is nothing to tell the cluster about. */
 	if (!e->pod && !e->report->warning)
 		return 0;
@@ -105,6 +100,7 @@ int pt_cluster_start(struct pt_loop *loop, const struct pt_options *o, struct pt
 	if (!c)
 		return -ENOMEM;
 	c->verbose = o->verbose;
+	c->log_json = o->log_json;
 	if (o->kubeconfig)
 		e = pt_kubeconfig_load(o->kubeconfig, o->context, &c->kube, err, errlen);
 	else
@@ -166,6 +162,31 @@ void pt_cluster_shutdown(struct pt_cluster *c, struct pt_loop *loop, uint64_t gr
 bool pt_cluster_ready(const struct pt_cluster *c)
 {
 	return pt_pod_watcher_ready(c->watcher);
+}
+
+void pt_cluster_metrics(const struct pt_cluster *c, struct pt_cluster_metrics *m)
+{
+	const struct pt_event_sink_stats *s = pt_event_sink_stats(c->sink);
+	const struct pt_attributor_stats *a = pt_attributor_stats(c->attributor);
+	const struct pt_pod_watcher_stats *w = pt_pod_watcher_stats(c->watcher);
+
+	memset(m, 0, sizeof(*m));
+	m->spam_filtered = s->spam_filtered;
+	m->aggregated = s->aggregated;
+	m->queue_overflow = s->queue_overflow;
+	m->created = s->created;
+	m->patched = s->patched;
+	m->write_failures = s->failed;
+	m->write_retries = s->retries;
+	m->watch_restarts = w->restarts;
+	m->relists_gone = w->relists_gone;
+	m->unattributed = a->unattributed;
+	m->attributed_late = a->late;
+	m->attributed_runtime = a->from_runtime;
+	m->pods_cached = pt_pod_cache_size(c->cache);
+	m->awaiting_attribution = pt_attributor_waiting(c->attributor);
+	m->queued = pt_event_sink_pending(c->sink);
+	m->api = &c->api;
 }
 
 void pt_cluster_print_totals(const struct pt_cluster *c, FILE *f)

@@ -7,12 +7,34 @@
 #define PODTRAIL_CLUSTER_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include "event_loop.h"
 #include "options.h"
 #include "pipeline.h"
 
 struct pt_cluster;
+struct pt_api_stats;
+
+/* What /metrics shows of the Kubernetes side. */
+struct pt_cluster_metrics {
+	uint64_t spam_filtered;
+	uint64_t aggregated;
+	uint64_t queue_overflow;
+	uint64_t created;
+	uint64_t patched;
+	uint64_t write_failures;
+	uint64_t write_retries;
+	uint64_t watch_restarts;
+	uint64_t relists_gone;
+	uint64_t unattributed;
+	uint64_t attributed_late;
+	uint64_t attributed_runtime;
+	uint64_t pods_cached;
+	uint64_t awaiting_attribution;
+	uint64_t queued;
+	const struct pt_api_stats *api;
+};
 
 /* Does the configuration ask for cluster mode (kubeconfig or in-cluster)? */
 bool pt_cluster_configured(const struct pt_options *o, char **envp);
@@ -25,6 +47,7 @@ int pt_cluster_start(struct pt_loop *loop, const struct pt_options *o, struct pt
 /* Flush: release held events and write what is queued, for at most the grace period. */
 void pt_cluster_shutdown(struct pt_cluster *c, struct pt_loop *loop, uint64_t grace_ns);
 bool pt_cluster_ready(const struct pt_cluster *c);
+void pt_cluster_metrics(const struct pt_cluster *c, struct pt_cluster_metrics *m);
 void pt_cluster_print_totals(const struct pt_cluster *c, FILE *f);
 void pt_cluster_free(struct pt_cluster *c);
 

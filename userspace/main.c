@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * podtrail: parse flags, load and attach the BPF programs, wire the stages
- * of the data flow, run the event loop, shut down cleanly.
+ * podtrail: parse flags, check privileges, load and attach the BPF programs,
+ * wire the stages of the data flow, drop privileges, run the event loop,
+ * shut down cleanly.
  */
 #include <errno.h>
 #include <signal.h>
@@ -12,15 +13,19 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include "caps.h"
 #include "cluster.h"
+#include "event_log.h"
 #include "event_loop.h"
+#include "http_server.h"
 #include "loader.h"
+#include "metrics.h"
 #include "options.h"
 #include "pipeline.h"
 #include "ring_reader.h"
+#include "version.h"
 
-#define PODTRAIL_VERSION "0.1.0"
-
+/* libbpf's print callback has no context argument: its verbosity lives here. */
 static int libbpf_verbosity;
 
 __attribute__((format(printf, 2, 0))) static int print_libbpf(enum libbpf_print_level level,
@@ -33,31 +38,37 @@ __attribute__((format(printf, 2, 0))) static int print_libbpf(enum libbpf_print_
 	return vfprintf(stderr, fmt, ap);
 }
 
-struct stdout_sink {
-	enum pt_output_format format;
-	int verbose;
-};
-
-static int write_stdout(void *ctx, const struct pt_emitted *e)
-{
-	struct stdout_sink *s = ctx;
-
-	return pt_output_write(stdout, s->format, e);
-}
-
-struct shutdown_ctx {
+struct daemon {
+	const struct pt_options *opts;
 	struct pt_loop *loop;
+	struct pt_loader *loader;
+	struct pt_ring_reader *reader;
+	struct pt_cluster *cluster;
+	struct pt_http_server *http;
+	struct pt_pipeline pipeline;
+	struct pt_metrics_sources metrics;
+	int sigfd;
 	int signo;
 };
 
+/* Standalone sink: the line on stdout, and at -v 1 the log line on stderr. */
+static int write_stdout(void *ctx, const struct pt_emitted *e)
+{
+	struct daemon *d = ctx;
+
+	if (d->opts->verbose >= 1)
+		pt_event_log(stderr, d->opts->log_json ? PT_LOG_JSON : PT_LOG_TEXT, e);
+	return pt_output_write(stdout, d->opts->output, e);
+}
+
 static void on_signal(void *ctx, int fd, uint32_t events)
 {
-	struct shutdown_ctx *s = ctx;
+	struct daemon *d = ctx;
 	struct signalfd_siginfo si;
 
 	if (read(fd, &si, sizeof(si)) == sizeof(si))
-		s->signo = (int)si.ssi_signo;
-	pt_loop_stop(s->loop);
+		d->signo = (int)si.ssi_signo;
+	pt_loop_stop(d->loop);
 }
 
 static int block_signals(void)
@@ -74,11 +85,12 @@ static int block_signals(void)
 	return fd < 0 ? -errno : fd;
 }
 
-static void print_totals(const struct pt_loader *l, const struct pt_pipeline *p)
+static void print_totals(const struct daemon *d)
 {
+	const struct pt_pipeline *p = &d->pipeline;
 	uint64_t c[PT_CNT__MAX];
 
-	if (pt_loader_read_counters(l, c) < 0)
+	if (pt_loader_read_counters(d->loader, c) < 0)
 		memset(c, 0, sizeof(c));
 	fprintf(stderr,
 		"podtrail: totals: exits_seen=%llu filtered_in_kernel=%llu thread_exits=%llu "
@@ -91,6 +103,8 @@ static void print_totals(const struct pt_loader *l, const struct pt_pipeline *p)
 		(unsigned long long)p->stats.ignored, (unsigned long long)c[PT_CNT_SIGNAL_FATAL],
 		(unsigned long long)c[PT_CNT_OOM_SENT], (unsigned long long)c[PT_CNT_RINGBUF_LOST],
 		(unsigned long long)p->stats.decode_errors, (unsigned long long)c[PT_CNT_WAKEUPS]);
+	if (d->cluster)
+		pt_cluster_print_totals(d->cluster, stderr);
 }
 
 static const char *node_name(const struct pt_options *o, char *buf, size_t len)
@@ -103,79 +117,139 @@ static const char *node_name(const struct pt_options *o, char *buf, size_t len)
 	return buf;
 }
 
-static int run(const struct pt_options *o, char **envp)
+static int write_metrics(void *ctx, FILE *f)
 {
+	struct daemon *d = ctx;
+
+	return pt_metrics_write(&d->metrics, f);
+}
+
+/* Programs are attached once we run; in a cluster, the pod list must have synced too. */
+static bool is_ready(void *ctx, char *why, size_t len)
+{
+	struct daemon *d = ctx;
+
+	if (d->cluster && !pt_cluster_ready(d->cluster)) {
+		snprintf(why, len, "the pod list is not synced with the API server");
+		return false;
+	}
+	return true;
+}
+
+static int start_metrics(struct daemon *d, char *err, size_t errlen)
+{
+	struct pt_http_server_handlers h = { write_metrics, is_ready, d };
+	int e;
+
+	d->metrics.loader = d->loader;
+	d->metrics.pipeline = &d->pipeline;
+	d->metrics.cluster = d->cluster;
+	if (!d->opts->metrics_address)
+		return 0;
+	e = pt_http_server_new(d->loop, d->opts->metrics_address, &h, &d->http, err, errlen);
+	if (e == 0 && d->opts->verbose >= 1)
+		fprintf(stderr, "podtrail: serving /metrics, /healthz and /readyz on port %u\n",
+			pt_http_server_port(d->http));
+	return e;
+}
+
+static int load(struct daemon *d, char *err, size_t errlen)
+{
+	const struct pt_options *o = d->opts;
 	struct pt_loader_config lc = {
 		.nr_sandbox_names = o->nr_sandbox_names,
 		.wakeup_interval_ns = o->wakeup_interval_ns,
 		.ringbuf_bytes = o->ringbuf_bytes,
 		.mode = o->attach,
 	};
-	struct stdout_sink sink = { .format = o->output, .verbose = o->verbose };
-	struct pt_ring_reader *reader = NULL;
-	struct shutdown_ctx shutdown = { 0 };
-	struct pt_loader *loader = NULL;
-	struct pt_cluster *cluster = NULL;
-	struct pt_loop *loop = NULL;
-	struct pt_pipeline pipeline;
-	char err[512], host[256];
-	int sigfd, e;
+	int e = pt_caps_check(err, errlen);
 
+	if (e)
+		return e;
 	memcpy(lc.sandbox_names, o->sandbox_names, sizeof(lc.sandbox_names));
-	sigfd = block_signals();
-	if (sigfd < 0) {
-		fprintf(stderr, "podtrail: cannot set up signal handling: %s\n", strerror(-sigfd));
+	return pt_loader_open(&lc, &d->loader, err, errlen);
+}
+
+/* Everything but the BPF programs: the loop, the reader, the cluster, the endpoint. */
+static int wire(struct daemon *d, char **envp, char *host, size_t hostlen, char *err, size_t errlen)
+{
+	int e = pt_loop_new(&d->loop);
+
+	pt_pipeline_init(&d->pipeline, node_name(d->opts, host, hostlen), write_stdout, d);
+	if (!e)
+		e = pt_loop_add(d->loop, d->sigfd, EPOLLIN, on_signal, d);
+	if (!e)
+		e = pt_ring_reader_new(d->loop, pt_loader_ringbuf_fd(d->loader),
+				       d->opts->wakeup_interval_ns, pt_pipeline_on_record,
+				       &d->pipeline, &d->reader);
+	if (e) {
+		snprintf(err, errlen, "cannot start the event loop: %s", strerror(-e));
+		return e;
+	}
+	if (pt_cluster_configured(d->opts, envp)) {
+		e = pt_cluster_start(d->loop, d->opts, &d->pipeline, &d->cluster, err, errlen);
+		if (e)
+			return e;
+	}
+	e = start_metrics(d, err, errlen);
+	if (e) {
+		/* The events matter more than their metrics: say so loudly and go on. */
+		fprintf(stderr, "podtrail: warning: %s; running without metrics\n", err);
+		d->http = NULL;
+	}
+	return 0;
+}
+
+static void shutdown_daemon(struct daemon *d)
+{
+	/* Stop producing, then read what the kernel already wrote, then flush. */
+	pt_loader_detach(d->loader);
+	pt_ring_reader_drain(d->reader);
+	if (d->cluster)
+		pt_cluster_shutdown(d->cluster, d->loop, d->opts->shutdown_grace_ns);
+	print_totals(d);
+}
+
+static int run(const struct pt_options *o, char **envp)
+{
+	struct daemon d = { .opts = o };
+	char err[512], host[256];
+	int e;
+
+	d.sigfd = block_signals();
+	if (d.sigfd < 0) {
+		fprintf(stderr, "podtrail: cannot set up signal handling: %s\n",
+			strerror(-d.sigfd));
 		return 1;
 	}
-	e = pt_loader_open(&lc, &loader, err, sizeof(err));
+	e = load(&d, err, sizeof(err));
+	if (!e)
+		e = wire(&d, envp, host, sizeof(host), err, sizeof(err));
 	if (e) {
 		fprintf(stderr, "podtrail: %s\n", err);
-		close(sigfd);
-		return 1;
-	}
-	pt_pipeline_init(&pipeline, node_name(o, host, sizeof(host)), write_stdout, &sink);
-	e = pt_loop_new(&loop);
-	if (!e) {
-		shutdown.loop = loop;
-		e = pt_loop_add(loop, sigfd, EPOLLIN, on_signal, &shutdown);
-	}
-	if (!e)
-		e = pt_ring_reader_new(loop, pt_loader_ringbuf_fd(loader), o->wakeup_interval_ns,
-				       pt_pipeline_on_record, &pipeline, &reader);
-	if (e) {
-		fprintf(stderr, "podtrail: cannot start the event loop: %s\n", strerror(-e));
 		goto out;
 	}
-	if (pt_cluster_configured(o, envp)) {
-		e = pt_cluster_start(loop, o, &pipeline, &cluster, err, sizeof(err));
-		if (e) {
-			fprintf(stderr, "podtrail: %s\n", err);
-			goto out;
-		}
-	}
+	e = pt_caps_drop();
+	if (e)
+		fprintf(stderr, "podtrail: warning: could not drop capabilities: %s\n",
+			strerror(-e));
 	if (o->verbose >= 1)
-		fprintf(stderr, "podtrail: attached (%s), %s, node %s\n", pt_loader_flavour(loader),
-			cluster ? "reporting to the API server" : "standalone", pipeline.node);
-	if (!cluster)
+		fprintf(stderr, "podtrail: attached (%s), %s, node %s\n",
+			pt_loader_flavour(d.loader),
+			d.cluster ? "reporting to the API server" : "standalone", d.pipeline.node);
+	if (!d.cluster)
 		pt_output_header(stdout, o->output);
-
-	e = pt_loop_run(loop);
+	e = pt_loop_run(d.loop);
 	if (e)
 		fprintf(stderr, "podtrail: event loop failed: %s\n", strerror(-e));
-	/* Stop producing, then read what the kernel already wrote. */
-	pt_loader_detach(loader);
-	pt_ring_reader_drain(reader);
-	if (cluster)
-		pt_cluster_shutdown(cluster, loop, o->shutdown_grace_ns);
-	print_totals(loader, &pipeline);
-	if (cluster)
-		pt_cluster_print_totals(cluster, stderr);
+	shutdown_daemon(&d);
 out:
-	pt_cluster_free(cluster);
-	pt_ring_reader_free(reader);
-	pt_loop_free(loop);
-	pt_loader_close(loader);
-	close(sigfd);
+	pt_http_server_free(d.http);
+	pt_cluster_free(d.cluster);
+	pt_ring_reader_free(d.reader);
+	pt_loop_free(d.loop);
+	pt_loader_close(d.loader);
+	close(d.sigfd);
 	return e ? 1 : 0;
 }
 

@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include "http_server.h"
 #include "options.h"
 
 enum opt_id {
@@ -35,6 +36,8 @@ enum opt_id {
 	OPT_DOCKER_ROOT,
 	OPT_NO_RUNTIME_METADATA,
 	OPT_INSECURE,
+	OPT_METRICS_ADDRESS,
+	OPT_LOG_FORMAT,
 };
 
 struct opt_doc {
@@ -150,6 +153,15 @@ static const struct opt_doc docs[] = {
 	  "PODTRAIL_ATTACH",
 	  "MODE",
 	  "auto (tp_btf where it loads, else tracepoint), tp_btf or tracepoint; default auto" },
+	{ { "metrics-address", required_argument, NULL, OPT_METRICS_ADDRESS },
+	  "PODTRAIL_METRICS_ADDRESS",
+	  "ADDR",
+	  "serve /metrics, /healthz and /readyz on HOST:PORT ([V6]:PORT, :PORT for all "
+	  "interfaces, port 0 picks one), or 'off'; default 127.0.0.1:9090" },
+	{ { "log-format", required_argument, NULL, OPT_LOG_FORMAT },
+	  "PODTRAIL_LOG_FORMAT",
+	  "FORMAT",
+	  "stderr log lines as text (default) or json" },
 	{ { "verbose", required_argument, NULL, OPT_VERBOSE },
 	  "PODTRAIL_VERBOSE",
 	  "LEVEL",
@@ -312,6 +324,23 @@ static int apply(struct pt_options *o, int id, const char *arg, const char *how,
 	case OPT_VERSION:
 		o->version = true;
 		return 0;
+	case OPT_METRICS_ADDRESS:
+		if (!strcmp(arg, "off") || !strcmp(arg, "none") || !arg[0]) {
+			o->metrics_address = NULL;
+			return 0;
+		}
+		if (pt_http_server_check_address(arg))
+			goto bad;
+		o->metrics_address = arg;
+		return 0;
+	case OPT_LOG_FORMAT:
+		if (!strcmp(arg, "text"))
+			o->log_json = 0;
+		else if (!strcmp(arg, "json"))
+			o->log_json = 1;
+		else
+			goto bad;
+		return 0;
 	case OPT_CONTEXT:
 		o->context = arg[0] ? arg : NULL;
 		return 0;
@@ -416,6 +445,7 @@ static void set_defaults(struct pt_options *o)
 	o->aggregate_max = 10;
 	o->aggregate_window_ns = 600000000000ULL;
 	o->shutdown_grace_ns = 5000000000ULL;
+	o->metrics_address = "127.0.0.1:9090";
 }
 
 static const char *env_lookup(char **envp, const char *name)

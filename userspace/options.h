@@ -39,6 +39,8 @@ struct pt_options {
 	bool no_runtime_metadata;
 	bool insecure_skip_tls_verify;
 	int verbose;
+	int log_json;		     /* --log-format json */
+	const char *metrics_address; /* NULL: off */
 	bool help;
 	bool version;
 };

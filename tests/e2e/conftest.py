@@ -55,7 +55,8 @@ class Agent:
     def __init__(self, api, args=()):
         require_root()
         self.proc = subprocess.Popen(
-            [PODTRAIL, "--kubeconfig", api.kubeconfig, "--node-name", NODE, "-v", "1", *args],
+            [PODTRAIL, "--kubeconfig", api.kubeconfig, "--node-name", NODE, "-v", "1",
+             "--metrics-address", "127.0.0.1:0", *args],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.lines = []
         self.attached = threading.Event()
@@ -76,6 +77,23 @@ class Agent:
 
     def stderr(self):
         return "".join(self.lines)
+
+    def metrics_url(self, path="/metrics"):
+        m = re.search(r"serving /metrics, /healthz and /readyz on port (\d+)", self.stderr())
+        assert m, "podtrail did not say where it serves metrics: " + self.stderr()
+        return f"http://127.0.0.1:{m.group(1)}{path}"
+
+    def scrape(self):
+        """The /metrics page as {'name{labels}': value}."""
+        import urllib.request
+        with urllib.request.urlopen(self.metrics_url(), timeout=5) as r:
+            text = r.read().decode()
+        out = {}
+        for line in text.splitlines():
+            if line and not line.startswith("#"):
+                key, val = line.rsplit(" ", 1)
+                out[key] = float(val)
+        return out
 
     def stop(self):
         if self.proc.poll() is None:

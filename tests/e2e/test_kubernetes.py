@@ -176,3 +176,45 @@ def test_host_process_crash_makes_no_pod_event(api, agent, helpers):
 def test_no_event_write_was_rejected(api, agent):
     bad = [e for e in api.requests(path="/events") if e["status"] >= 400 and e["status"] != 404]
     assert bad == [], bad
+
+
+def readyz(agent):
+    import urllib.error
+    import urllib.request
+    try:
+        with urllib.request.urlopen(agent.metrics_url("/readyz"), timeout=5) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+def test_readiness_flips_when_the_api_server_goes_away(api, agent):
+    assert api.wait_until(lambda: readyz(agent) == 200, 20), "not ready with the API server up"
+    api.refuse_connections(8)
+    assert api.wait_until(lambda: readyz(agent) == 503, 8), "still ready with the server gone"
+    assert api.wait_until(lambda: readyz(agent) == 200, 45), "not ready again after it came back"
+
+
+def test_zz_metrics_match_what_happened(api, agent):
+    """Runs last in this module: the counters must add up to what the server saw."""
+    api.wait_until(lambda: False, 2)
+    m = agent.scrape()
+    log = api.requests(path="/events")
+    posts = [e for e in log if e["method"] == "POST" and e["status"] == 201]
+    patches = [e for e in log if e["method"] == "PATCH" and e["status"] == 200]
+    assert m['podtrail_events_written_total{verb="POST"}'] == len(posts)
+    assert m['podtrail_events_written_total{verb="PATCH"}'] == len(patches)
+    assert m['podtrail_api_requests_total{verb="POST",code="201"}'] == len(posts)
+    assert m["podtrail_ringbuf_lost_total"] == 0
+    assert m["podtrail_decode_errors_total"] == 0
+    assert m['podtrail_events_emitted_total{reason="SandboxChanged"}'] >= 1
+    assert m['podtrail_events_emitted_total{reason="OOMKilled"}'] >= 2
+    assert m['podtrail_events_emitted_total{reason="ContainerExited"}'] >= 40
+    assert m["podtrail_events_spam_filtered_total"] >= 1  # the crash loop hit the filter
+    assert m["podtrail_events_aggregated_total"] >= 1
+    pods = [p for p in api.api.store.table("pods").values() if p["spec"].get("nodeName") == NODE]
+    assert m["podtrail_pods_cached"] == len(pods)
+    assert m["podtrail_events_awaiting_attribution"] == 0
+    assert m["podtrail_watch_restarts_total"] >= 1  # the outage tests broke the watch
+    assert m["podtrail_kernel_records_total{kind=\"oom\"}"] >= 2
+    assert m["podtrail_api_request_duration_seconds_count"] >= len(posts) + len(patches)

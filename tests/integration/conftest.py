@@ -30,7 +30,8 @@ class Daemon:
 
     def __init__(self, args):
         require_root()
-        self.proc = subprocess.Popen([PODTRAIL, "--output", "json", "-v", "1", *args],
+        self.proc = subprocess.Popen([PODTRAIL, "--output", "json", "-v", "1",
+                                      "--metrics-address", "127.0.0.1:0", *args],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.events = []
         self.lock = threading.Lock()
@@ -58,6 +59,11 @@ class Daemon:
 
     def stderr(self):
         return "".join(self.stderr_lines)
+
+    def metrics_url(self, path="/metrics"):
+        m = re.search(r"serving /metrics, /healthz and /readyz on port (\d+)", self.stderr())
+        assert m, "podtrail did not say where it serves metrics: " + self.stderr()
+        return f"http://127.0.0.1:{m.group(1)}{path}"
 
     def wait_for(self, pred, timeout=10.0, what="event"):
         """The first event that satisfies pred, waiting up to timeout seconds."""

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "cluster.h"
+#include "http_server.h"
 
 bool pt_cluster_configured(const struct pt_options *o, char **envp)
 {
@@ -46,5 +47,33 @@ void pt_cluster_print_totals(const struct pt_cluster *c, FILE *f)
 }
 
 void pt_cluster_free(struct pt_cluster *c)
+{
+}
+
+void pt_cluster_metrics(const struct pt_cluster *c, struct pt_cluster_metrics *m)
+{
+	memset(m, 0, sizeof(*m));
+}
+
+/* libmicrohttpd's static library needs GnuTLS's: the guest serves no metrics. */
+int pt_http_server_check_address(const char *address)
+{
+	return 0;
+}
+
+int pt_http_server_new(struct pt_loop *loop, const char *address,
+		       const struct pt_http_server_handlers *h, struct pt_http_server **out,
+		       char *err, size_t errlen)
+{
+	snprintf(err, errlen, "this static build serves no metrics");
+	return -ENOTSUP;
+}
+
+unsigned pt_http_server_port(const struct pt_http_server *s)
+{
+	return 0;
+}
+
+void pt_http_server_free(struct pt_http_server *s)
 {
 }

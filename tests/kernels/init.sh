@@ -273,7 +273,7 @@ run_mode() {
 	mode=$1
 	: > /tmp/events.json
 	: > /tmp/podtrail.err
-	podtrail --output json -v "$VERBOSE" --attach "$mode" > /tmp/events.json 2> /tmp/podtrail.err &
+	podtrail --output json -v "$VERBOSE" --attach "$mode" --metrics-address off > /tmp/events.json 2> /tmp/podtrail.err &
 	pt=$!
 	i=0
 	while ! grep -q "attached" /tmp/podtrail.err && kill -0 $pt 2>/dev/null && [ $i -lt 600 ]; do

@@ -63,6 +63,7 @@ struct pt_http_call {
 	char *body; /* response body, NUL-terminated */
 	size_t body_len, body_cap;
 	int (*on_data)(void *ctx, const char *buf, size_t len);
+	void (*on_response)(void *ctx, long status);
 	void (*on_done)(void *ctx, const struct pt_http_response *resp);
 	void *ctx;
 	uint64_t start_ns;
@@ -308,6 +309,15 @@ static size_t on_header(char *buf, size_t size, size_t n, void *userp)
 
 	if (len >= 5 && !strncmp(buf, "HTTP/", 5)) {
 		c->retry_after_s = -1; /* a new response (after 1xx) starts */
+		return len;
+	}
+	if ((len == 2 && buf[0] == '\r') || (len == 1 && buf[0] == '\n')) {
+		long status = 0;
+
+		/* The end of a final response's headers: tell a caller who asked. */
+		curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
+		if (c->on_response && status >= 200)
+			c->on_response(c->ctx, status);
 		return len;
 	}
 	if (len <= 12 || strncasecmp(buf, "retry-after:", 12))
@@ -623,6 +633,7 @@ int pt_http_submit(struct pt_http *h, const struct pt_http_request *req, struct 
 		return -ENOMEM;
 	c->h = h;
 	c->on_data = req->on_data;
+	c->on_response = req->on_response;
 	c->on_done = req->on_done;
 	c->ctx = req->ctx;
 	c->retry_after_s = -1;

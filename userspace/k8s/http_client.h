@@ -39,13 +39,14 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include "version.h"
 
 struct pt_loop;
 struct pt_kube_config;
 struct pt_http;
 struct pt_http_call;
 
-#define PT_HTTP_USER_AGENT_DEFAULT	"podtrail/0.1.0"
+#define PT_HTTP_USER_AGENT_DEFAULT	"podtrail/" PODTRAIL_VERSION
 #define PT_HTTP_MAX_BODY_DEFAULT	((size_t)64 << 20)
 #define PT_HTTP_MAX_CONNS_DEFAULT	4
 #define PT_HTTP_CONNECT_TIMEOUT_DEFAULT 10000 /* ms */
@@ -103,6 +104,12 @@ struct pt_http_request {
 	 * gets the Status object.
 	 */
 	int (*on_data)(void *ctx, const char *buf, size_t len);
+	/*
+	 * Optional: called once the final response's status and headers have
+	 * arrived, before any body (a watch that is established but quiet).
+	 * Runs inside curl: it may only record what it learnt.
+	 */
+	void (*on_response)(void *ctx, long status);
 	/*
 	 * Called exactly once per submitted call, from the loop (never from
 	 * inside pt_http_submit()), unless the call was cancelled or the client

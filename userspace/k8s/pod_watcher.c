@@ -220,6 +220,15 @@ static int on_watch_data(void *ctx, const char *buf, size_t len)
 	return e;
 }
 
+/* A watch that the server accepted proves it is reachable, even before any event. */
+static void on_watch_response(void *ctx, long status)
+{
+	struct pt_pod_watcher *w = ctx;
+
+	if (status == 200)
+		w->connected = true;
+}
+
 static void on_watch_done(void *ctx, const struct pt_http_response *r)
 {
 	struct pt_pod_watcher *w = ctx;
@@ -253,6 +262,7 @@ static void start_watch(struct pt_pod_watcher *w)
 		/* The server ends the watch after timeoutSeconds; this catches a stalled one. */
 		.timeout_ms = (WATCH_SECONDS + 60) * 1000L,
 		.on_data = on_watch_data,
+		.on_response = on_watch_response,
 		.on_done = on_watch_done,
 		.ctx = w,
 	};

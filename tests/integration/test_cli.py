@@ -1,0 +1,124 @@
+"""Flags and environment variables: every flag documented, bad values get a
+clear error and exit 2, the capability check names what is missing, and
+make install puts the binary and the man page where they belong."""
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import PODTRAIL, ROOT, require_root
+
+
+def run(args, env=None, **kw):
+    e = {"PATH": os.environ["PATH"]}
+    e.update(env or {})
+    return subprocess.run([PODTRAIL, *args], capture_output=True, text=True, env=e, timeout=30,
+                          **kw)
+
+
+def long_flags():
+    return re.findall(r"--([a-z0-9-]+)", run(["--help"]).stdout)
+
+
+def test_help_documents_every_flag_and_its_environment_variable():
+    r = run(["--help"])
+    assert r.returncode == 0 and r.stderr == ""
+    assert r.stdout.startswith("Usage: podtrail")
+    src = open(os.path.join(ROOT, "userspace", "options.c")).read()
+    declared = set(re.findall(r'\{ \{ "([a-z0-9-]+)",', src))
+    assert declared and declared <= set(long_flags())
+    envs = set(re.findall(r'"(PODTRAIL_[A-Z0-9_]+)"', src))
+    for env in envs:
+        assert env in r.stdout, f"{env} missing from --help"
+    # The README lists every flag too.
+    readme = open(os.path.join(ROOT, "README.md")).read()
+    for flag in declared:
+        assert f"--{flag}" in readme, f"--{flag} missing from README.md"
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--output", "yaml"], "invalid value 'yaml' for --output"),
+    (["--ringbuf-size", "3000"], "invalid value '3000' for --ringbuf-size"),
+    (["--ringbuf-size", "2G"], "invalid value '2G' for --ringbuf-size"),
+    (["--wakeup-interval", "-1"], "invalid value '-1' for --wakeup-interval"),
+    (["--attach", "kprobe"], "invalid value 'kprobe' for --attach"),
+    (["--sandbox-names", "a,b,c,d,e"], "invalid value 'a,b,c,d,e' for --sandbox-names"),
+    (["--sandbox-names", "a-name-longer-than-15"], "for --sandbox-names"),
+    (["--events-api", "v2"], "invalid value 'v2' for --events-api"),
+    (["--hold-max", "0"], "invalid value '0' for --hold-max"),
+    (["--metrics-address", "localhost"], "invalid value 'localhost' for --metrics-address"),
+    (["--log-format", "xml"], "invalid value 'xml' for --log-format"),
+    (["--verbose", "x"], "invalid value 'x' for --verbose"),
+    (["--no-such-flag"], "unknown option '--no-such-flag'"),
+    (["-x"], "unknown option '-x'"),
+    (["--output"], "option '--output' needs a value"),
+    (["stray"], "unexpected argument 'stray'"),
+])
+def test_bad_flags_exit_2_with_a_clear_message(args, needle):
+    r = run(args)
+    assert r.returncode == 2, r
+    assert needle in r.stderr, r.stderr
+    assert "Try 'podtrail --help'" in r.stderr
+    assert r.stdout == ""
+
+
+def test_bad_environment_variable_names_the_variable():
+    r = run([], env={"PODTRAIL_OUTPUT": "yaml"})
+    assert r.returncode == 2
+    assert "invalid value 'yaml' for PODTRAIL_OUTPUT" in r.stderr
+
+
+def test_flag_overrides_environment():
+    require_root()
+    env = {"PATH": os.environ["PATH"], "PODTRAIL_OUTPUT": "json",
+           "PODTRAIL_METRICS_ADDRESS": "off"}
+    p = subprocess.Popen([PODTRAIL, "--output", "text", "-v", "1"], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = p.stdout.readline()  # the text table's header, not JSON
+    p.send_signal(subprocess.signal.SIGINT)
+    out, err = p.communicate(timeout=30)
+    assert p.returncode == 0, err
+    assert first.split() == ["TIME", "TYPE", "REASON", "OBJECT", "MESSAGE"]
+    assert "serving /metrics" not in err  # PODTRAIL_METRICS_ADDRESS=off was honoured
+
+
+def test_version():
+    r = run(["--version"])
+    assert r.returncode == 0 and re.fullmatch(r"podtrail \d+\.\d+\.\d+\n", r.stdout)
+
+
+def test_missing_capabilities_are_named_with_the_manifest_line():
+    require_root()
+    capsh = shutil.which("capsh")
+    assert capsh, "capsh (libcap2-bin) is missing: run make deps"
+    r = subprocess.run([capsh, "--drop=cap_bpf,cap_perfmon,cap_sys_admin", "--",
+                        "-c", f"exec {PODTRAIL} --metrics-address off"],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 1, r
+    assert "missing capabilities: CAP_BPF CAP_PERFMON" in r.stderr, r.stderr
+    assert 'add "BPF" "PERFMON" to the container\'s securityContext.capabilities.add' in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_make_install_honours_prefix_and_destdir(tmp_path):
+    dest = tmp_path / "root"
+    r = subprocess.run(["make", "-C", ROOT, "install", f"DESTDIR={dest}", "PREFIX=/usr",
+                        f"BUILD={os.path.relpath(os.path.dirname(PODTRAIL), ROOT)}"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    binary = dest / "usr/sbin/podtrail"
+    page = dest / "usr/share/man/man8/podtrail.8"
+    assert binary.exists() and os.access(binary, os.X_OK)
+    assert page.exists()
+    text = page.read_text()
+    assert text.startswith(".TH PODTRAIL 8")
+    # Every flag of --help is in the man page.
+    for flag in set(long_flags()):
+        escaped = "\\-\\-" + flag.replace("-", "\\-")
+        assert escaped in text, f"--{flag} missing from podtrail.8"
+    if shutil.which("man"):
+        out = subprocess.run(["man", "-l", str(page)], capture_output=True, text=True,
+                             env={"MANPAGER": "cat", "PATH": os.environ["PATH"]})
+        assert out.returncode == 0 and "podtrail" in out.stdout
