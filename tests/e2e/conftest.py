@@ -126,6 +126,20 @@ def cgroups_path(driver, uid, cid, qos="burstable"):
             f"cri-containerd-{cid}.scope")
 
 
+def wait_for_exec(pid, comm, timeout=10):
+    """runc run -d returns before its init has exec'd the container's program."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/comm") as f:
+                if f.read().strip() == comm[:15]:
+                    return
+        except FileNotFoundError:
+            return  # already gone: the test will see why
+        time.sleep(0.01)
+    raise AssertionError(f"pid {pid} never became {comm}")
+
+
 class Pod:
     """A pod made of real runc containers: a pause sandbox and app containers in its netns."""
 
@@ -140,6 +154,7 @@ class Pod:
         self.sandbox_id = None
         self.sandbox_pid = None
         self.running = []
+        self.agent = None
 
     def _bundle(self, cid, args, memory=None, join_netns=True):
         b = os.path.join(self.dir, cid)
@@ -187,6 +202,7 @@ class Pod:
         with open(os.path.join(b, "pid")) as f:
             self.sandbox_pid = int(f.read())
         self.sandbox_id = cid
+        wait_for_exec(self.sandbox_pid, "pause")
         self.running.append(cid)
         return cid
 
@@ -213,7 +229,9 @@ class Pod:
         assert r.returncode == 0, r.stderr
         self.running.append(cid)
         with open(os.path.join(b, "pid")) as f:
-            return int(f.read())
+            pid = int(f.read())
+        wait_for_exec(pid, os.path.basename(args[0]))
+        return pid
 
     def register(self):
         """Tell the API server about the pod, as the kubelet would."""
@@ -229,8 +247,9 @@ class Pod:
 
     def wait_event(self, reason, pred=lambda e: True, timeout=15):
         got = self.api.wait_until(lambda: [e for e in self.events(reason) if pred(e)], timeout)
-        assert got, (f"no {reason} event for pod {self.name}; events: " +
-                     json.dumps(self.events(), indent=1))
+        assert got, (f"no {reason} event for pod {self.name} (uid {self.uid}); events: " +
+                     json.dumps(self.events(), indent=1) + "\nagent stderr (tail):\n" +
+                     (self.agent.stderr()[-4000:] if self.agent else ""))
         return got[0]
 
     def cleanup(self):

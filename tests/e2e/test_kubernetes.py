@@ -19,6 +19,7 @@ def pod(api, agent, helpers, tmp_path, request):
     driver = getattr(request, "param", "cgroupfs")
     name = re.sub(r"[^a-z0-9-]", "-", request.node.name.lower())[:50].strip("-")
     p = Pod(api, str(tmp_path), str(helpers), name, driver=driver)
+    p.agent = agent
     p.start_sandbox()
     yield p
     p.cleanup()

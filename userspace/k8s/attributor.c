@@ -54,23 +54,6 @@ static void ref_from_pod(const struct pt_pod *pod, const struct pt_pod_container
 	}
 }
 
-/* The only container a pod can have had: its spec has exactly one, and no init containers. */
-static const struct pt_pod_container *sole_container(const struct pt_pod *pod)
-{
-	const struct pt_pod_container *only = NULL;
-
-	for (size_t i = 0; i < pod->n_containers; i++) {
-		const struct pt_pod_container *c = &pod->containers[i];
-
-		if (!c->in_spec)
-			continue;
-		if (only || c->kind != PT_CONTAINER_REGULAR)
-			return NULL;
-		only = c;
-	}
-	return only;
-}
-
 static bool is_sandbox_event(const struct pt_event *ev)
 {
 	return ev->flags & PT_FLAG_SANDBOX;
@@ -126,11 +109,10 @@ static enum outcome from_cache(struct pt_attributor *a, const struct pt_event *e
 		ref_from_pod(pod, NULL, ref);
 		return RESOLVED;
 	}
-	c = sole_container(pod);
-	if (c) {
-		ref_from_pod(pod, c, ref);
-		return RESOLVED;
-	}
+	/*
+	 * The pod is known but not this container id: its status may not have
+	 * caught up yet, or the cgroup is the sandbox's. Wait rather than guess.
+	 */
 	return WAIT;
 }
 

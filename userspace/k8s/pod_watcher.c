@@ -11,6 +11,10 @@
 #include "k8s/watch_stream.h"
 
 #define LIST_TIMEOUT_MS 60000
+/* A list that sends nothing for this long is stalled: drop it and retry. */
+#define LIST_STALL_S 15
+/* Watches get bookmarks about every minute: silence for longer means a dead stream. */
+#define WATCH_STALL_S 150
 #define WATCH_SECONDS	300
 #define BACKOFF_MIN_NS	500000000ULL
 #define BACKOFF_MAX_NS	30000000000ULL
@@ -140,6 +144,7 @@ static void start_list(struct pt_pod_watcher *w)
 		.method = "GET",
 		.path = path,
 		.timeout_ms = LIST_TIMEOUT_MS,
+		.low_speed_timeout_s = LIST_STALL_S,
 		.on_done = on_list_done,
 		.ctx = w,
 	};
@@ -261,6 +266,7 @@ static void start_watch(struct pt_pod_watcher *w)
 		.path = path,
 		/* The server ends the watch after timeoutSeconds; this catches a stalled one. */
 		.timeout_ms = (WATCH_SECONDS + 60) * 1000L,
+		.low_speed_timeout_s = WATCH_STALL_S,
 		.on_data = on_watch_data,
 		.on_response = on_watch_response,
 		.on_done = on_watch_done,
