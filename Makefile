@@ -28,13 +28,13 @@ DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
 	libcurl4-openssl-dev libjson-c-dev libcmocka-dev libmicrohttpd-dev libcap-dev \
 	libclang-rt-14-dev runc busybox-static python3 python3-pytest valgrind bpftrace \
 	openssl procps util-linux libcap2-bin libyaml-dev gcc libc6-dev binutils \
-	qemu-system-x86 debian-archive-keyring
+	qemu-system-x86 debian-archive-keyring shellcheck
 
 PKGS := libbpf libelf zlib json-c libcurl yaml-0.1 libmicrohttpd
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
-CFLAGS ?= -O2 -g
+CFLAGS ?= -O2 -gdwarf-4
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow \
 	-Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
 	-D_GNU_SOURCE -Iinclude -Iuserspace -I$(BUILD) $(PKG_CFLAGS)
@@ -125,6 +125,7 @@ test: deps
 		PODTRAIL_BUILD=build/san $(PYTHON) -m pytest -v -p no:cacheprovider $$d || exit 1; \
 	done
 	$(MAKE) test-kernels
+	$(MAKE) test-fuzz
 
 bench: deps all
 	tools/bench.sh

@@ -20,7 +20,7 @@ void pt_event_log(FILE *f, enum pt_log_format fmt, const struct pt_emitted *e)
 {
 	const char *type = e->report->warning ? "Warning" : "Normal";
 	const char *reason = pt_reason_name(e->report->reason);
-	char obj[512], ts[40];
+	char obj[512], safe_obj[512], ts[40], msg[PT_MESSAGE_MAX + 1];
 	time_t now = time(NULL);
 	struct tm tm;
 
@@ -41,6 +41,8 @@ void pt_event_log(FILE *f, enum pt_log_format fmt, const struct pt_emitted *e)
 		json_object_put(o);
 		return;
 	}
+	pt_printable(e->report->message, msg, sizeof(msg));
+	pt_printable(obj, safe_obj, sizeof(safe_obj));
 	fprintf(f, "podtrail: %s Event occurred: object=%s type=%s reason=%s message=\"%s\"\n", ts,
-		obj, type, reason, e->report->message);
+		safe_obj, type, reason, msg);
 }

@@ -59,14 +59,25 @@ static void format_object(const struct pt_emitted *e, char *buf, size_t len)
 	}
 }
 
+void pt_printable(const char *in, char *out, size_t len)
+{
+	size_t i;
+
+	for (i = 0; in[i] && i + 1 < len; i++)
+		out[i] = (unsigned char)in[i] < 0x20 || in[i] == 0x7f ? '?' : in[i];
+	out[i] = '\0';
+}
+
 static int write_text(FILE *f, const struct pt_emitted *e)
 {
-	char when[40], object[512];
+	char when[40], object[512], safe_object[512], message[PT_MESSAGE_MAX + 1];
 
 	format_time(e->wall_ns, false, when, sizeof(when));
 	format_object(e, object, sizeof(object));
+	pt_printable(object, safe_object, sizeof(safe_object));
+	pt_printable(e->report->message, message, sizeof(message));
 	fprintf(f, TEXT_FORMAT, when, e->report->warning ? "Warning" : "Normal",
-		pt_reason_name(e->report->reason), object, e->report->message);
+		pt_reason_name(e->report->reason), safe_object, message);
 	return 0;
 }
 

@@ -47,7 +47,8 @@ void pt_pipeline_emit(struct pt_pipeline *p, const struct pt_event *ev,
 			.ev = ev,
 			.where = &named,
 			.report = &reports[i],
-			.wall_ns = (int64_t)ev->ktime_ns + p->realtime_offset_ns,
+			/* Unsigned: a forged record's time must not overflow. */
+			.wall_ns = (int64_t)(ev->ktime_ns + (uint64_t)p->realtime_offset_ns),
 			.node = p->node,
 			.pod = pod,
 		};

@@ -52,20 +52,21 @@ def api(tmp_path_factory):
 
 
 class Agent:
-    def __init__(self, api, args=()):
+    def __init__(self, api, args=(), wrapper=(), binary=None, attach_timeout=30):
         require_root()
         self.proc = subprocess.Popen(
-            [PODTRAIL, "--kubeconfig", api.kubeconfig, "--node-name", NODE, "-v", "1",
-             "--metrics-address", "127.0.0.1:0", *args],
+            [*wrapper, binary or PODTRAIL, "--kubeconfig", api.kubeconfig, "--node-name", NODE,
+             "-v", "1", "--metrics-address", "127.0.0.1:0", *args],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.lines = []
         self.attached = threading.Event()
         threading.Thread(target=self._read, daemon=True).start()
-        assert self.attached.wait(30), "podtrail did not attach: " + self.stderr()
+        assert self.attached.wait(attach_timeout), "podtrail did not attach: " + self.stderr()
         # Ready once it listed and started watching the node's pods.
         assert api.wait_until(lambda: api.requests(method="GET", path="^/api/v1/pods") and
                               any("watch" in e.get("query", "") for e in
-                                  api.requests(method="GET", path="^/api/v1/pods")), 20), \
+                                  api.requests(method="GET", path="^/api/v1/pods")),
+                              attach_timeout), \
             "podtrail never watched pods: " + self.stderr()
 
     def _read(self):
@@ -98,7 +99,7 @@ class Agent:
     def stop(self):
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
-        rc = self.proc.wait(60)
+        rc = self.proc.wait(120)
         time.sleep(0.1)
         return rc
 

@@ -219,3 +219,30 @@ def test_zz_metrics_match_what_happened(api, agent):
     assert m["podtrail_watch_restarts_total"] >= 1  # the outage tests broke the watch
     assert m["podtrail_kernel_records_total{kind=\"oom\"}"] >= 2
     assert m["podtrail_api_request_duration_seconds_count"] >= len(posts) + len(patches)
+
+
+def test_an_end_to_end_scenario_under_valgrind(api, helpers, tmp_path):
+    """The plain build, in cluster mode, under memcheck: zero errors, zero leaks."""
+    from conftest import Agent, ROOT
+    plain = os.path.join(ROOT, "build", "podtrail")
+    assert os.path.exists(plain), "build/podtrail is missing: run make first"
+    log = tmp_path / "valgrind.log"
+    agent = Agent(api, wrapper=["valgrind", "--leak-check=full", "--error-exitcode=99",
+                                "--errors-for-leak-kinds=definite,indirect",
+                                f"--suppressions={ROOT}/tests/valgrind.supp",
+                                f"--log-file={log}"], binary=plain, attach_timeout=120)
+    try:
+        p = Pod(api, str(tmp_path), str(helpers), "under-valgrind")
+        p.agent = agent
+        p.start_sandbox()
+        p.new_container("app")
+        p.register()
+        assert p.run("app", ["sh", "-c", "exit 3"]) == 3
+        ev = p.wait_event("ContainerExited", timeout=60)
+        assert "exited with code 3" in ev["message"]
+        p.cleanup()
+    finally:
+        rc = agent.stop()
+    text = log.read_text()
+    assert "ERROR SUMMARY: 0 errors" in text, text[-3000:]
+    assert rc == 0, text[-3000:]

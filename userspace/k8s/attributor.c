@@ -96,8 +96,9 @@ static enum outcome from_cache(struct pt_attributor *a, const struct pt_event *e
 
 	if (cg->scope == PT_SCOPE_CONTAINER) {
 		pod = pt_pod_cache_by_container(a->cache, cg->container_id, &c);
-		/* The id must belong to the pod the cgroup names. */
-		if (pod && strcmp(pod->uid, cg->pod_uid) == 0) {
+		/* The id must belong to the pod the cgroup names (a static pod: its hash). */
+		if (pod && (strcmp(pod->uid, cg->pod_uid) == 0 ||
+			    strcmp(pod->mirror_uid, cg->pod_uid) == 0)) {
 			ref_from_pod(pod, c, ref);
 			return RESOLVED;
 		}

@@ -109,6 +109,8 @@ static void table_del(struct table *t, const char *key, const struct cached_pod 
 static void index_pod(struct pt_pod_cache *c, struct cached_pod *cp)
 {
 	table_put(&c->by_uid, cp->pod.uid, cp);
+	if (cp->pod.mirror_uid[0])
+		table_put(&c->by_uid, cp->pod.mirror_uid, cp);
 	for (size_t i = 0; i < cp->pod.n_containers; i++) {
 		struct pt_pod_container *pc = &cp->pod.containers[i];
 
@@ -122,6 +124,7 @@ static void index_pod(struct pt_pod_cache *c, struct cached_pod *cp)
 static void unindex_pod(struct pt_pod_cache *c, struct cached_pod *cp)
 {
 	table_del(&c->by_uid, cp->pod.uid, cp);
+	table_del(&c->by_uid, cp->pod.mirror_uid, cp);
 	for (size_t i = 0; i < cp->pod.n_containers; i++) {
 		table_del(&c->by_container, cp->pod.containers[i].id.id, cp);
 		table_del(&c->by_container, cp->pod.containers[i].last_id.id, cp);
@@ -134,7 +137,7 @@ static size_t count_keys(const struct pt_pod_cache *c, size_t *containers)
 
 	*containers = 0;
 	for (struct cached_pod *cp = c->pods; cp; cp = cp->next) {
-		pods++;
+		pods += cp->pod.mirror_uid[0] ? 2 : 1;
 		*containers += 2 * cp->pod.n_containers;
 	}
 	return pods;
@@ -237,13 +240,14 @@ int pt_pod_cache_upsert(struct pt_pod_cache *c, struct pt_pod *pod, uint64_t now
 	struct cached_pod *old = find_pod(c, pod->uid);
 	struct cached_pod *cp = calloc(1, sizeof(*cp));
 	size_t ids = 2 * pod->n_containers;
+	size_t uids = pod->mirror_uid[0] ? 2 : 1;
 
 	if (!cp)
 		return -ENOMEM;
 	if (old)
 		remove_pod(c, old);
-	if ((needs_room(&c->by_uid, 1) || needs_room(&c->by_container, ids)) &&
-	    reindex(c, 1, ids)) {
+	if ((needs_room(&c->by_uid, uids) || needs_room(&c->by_container, ids)) &&
+	    reindex(c, uids, ids)) {
 		free(cp);
 		return -ENOMEM;
 	}

@@ -5,6 +5,7 @@
  * limit, so an object the API server would never produce is refused rather
  * than truncated into a wrong name.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -356,6 +357,34 @@ static int parse_status(struct ctx *c, struct json_object *status, struct pt_pod
 	return 0;
 }
 
+/*
+ * A static pod's cgroups carry the kubelet's hash of its manifest, not the
+ * uid of its mirror pod in the API server; the mirror pod records that hash
+ * in an annotation. Anything but 32 hex digits is ignored, not an error.
+ */
+static int parse_mirror(struct ctx *c, struct json_object *md, struct pt_pod *pod)
+{
+	struct json_object *ann, *v;
+	const char *s;
+	size_t i;
+
+	if (!json_object_object_get_ex(md, "annotations", &ann) ||
+	    !json_object_is_type(ann, json_type_object) ||
+	    !json_object_object_get_ex(ann, "kubernetes.io/config.mirror", &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return 0;
+	s = json_object_get_string(v);
+	if (strlen(s) != 32)
+		return 0;
+	for (i = 0; i < 32; i++) {
+		if (!isxdigit((unsigned char)s[i]))
+			return 0;
+		pod->mirror_uid[i] = (char)tolower((unsigned char)s[i]);
+	}
+	pod->mirror_uid[32] = '\0';
+	return 0;
+}
+
 static int parse_metadata(struct ctx *c, struct json_object *md, struct pt_pod *pod)
 {
 	struct json_object *v;
@@ -376,7 +405,7 @@ static int parse_metadata(struct ctx *c, struct json_object *md, struct pt_pod *
 	if (ret < 0)
 		return ret;
 	pod->deleting = ret > 0;
-	return 0;
+	return parse_mirror(c, md, pod);
 }
 
 int pt_pod_from_json(struct json_object *obj, struct pt_pod *out, char *err, size_t errlen)

@@ -60,6 +60,8 @@ struct pt_pod {
 	char namespace[PT_K8S_LABEL_MAX + 1];
 	char name[PT_K8S_NAME_MAX + 1];
 	char uid[PT_POD_UID_LEN + 1]; /* lower case, as in cgroup paths */
+	/* A static pod's manifest hash (kubernetes.io/config.mirror): its cgroups' "uid" */
+	char mirror_uid[33];
 	char node_name[PT_K8S_NAME_MAX + 1];
 	char resource_version[PT_K8S_RV_MAX + 1];
 	bool deleting; /* metadata.deletionTimestamp is set */

@@ -14,10 +14,10 @@
 /* A list that sends nothing for this long is stalled: drop it and retry. */
 #define LIST_STALL_S 15
 /* Watches get bookmarks about every minute: silence for longer means a dead stream. */
-#define WATCH_STALL_S 150
-#define WATCH_SECONDS	300
-#define BACKOFF_MIN_NS	500000000ULL
-#define BACKOFF_MAX_NS	30000000000ULL
+#define WATCH_STALL_S  150
+#define WATCH_SECONDS  300
+#define BACKOFF_MIN_NS 500000000ULL
+#define BACKOFF_MAX_NS 30000000000ULL
 
 struct pt_pod_watcher {
 	struct pt_loop *loop;

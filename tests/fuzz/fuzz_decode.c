@@ -1,0 +1,347 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Ring-buffer records of any size and content, through everything that
+ * reads them: pt_decode(), then the pipeline (cgroup parse, classify) into
+ * both standalone output formats and the Kubernetes Event bodies.
+ *
+ * Each input is decoded twice: as it is (almost always refused: the size
+ * must match exactly), and "repaired" (padded or cut to the size of the
+ * record its kind names, with a valid header) so that the fuzzer spends its
+ * time on record contents rather than on guessing the header. A valid
+ * record is its own repair, so the seed corpus is plain records.
+ *
+ * Invariants: decode succeeds on every repaired record; every string of the
+ * event is NUL-terminated within its array and is the record's bytes up to
+ * their first NUL; the wait status splits consistently; reports' messages
+ * are terminated and bounded; the JSON line and Event bodies are valid JSON
+ * that carry the message unchanged; a text line ends with a newline (and,
+ * with -DFUZZ_TEXT_ONE_LINE, holds no other: off until output.c escapes
+ * control bytes, see regressions/decode/NOTES.md).
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+#include <json-c/json.h>
+
+#include "classify.h"
+#include "decode.h"
+#include "k8s/event_build.h"
+#include "output.h"
+#include "pipeline.h"
+#include "fuzz_util.h"
+
+static FILE *devnull;
+static char *line;
+static size_t line_cap;
+static FILE *mem;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	devnull = fopen("/dev/null", "w");
+	mem = open_memstream(&line, &line_cap);
+	if (!devnull || !mem)
+		abort();
+	return 0;
+}
+
+/* The bytes of a fixed-size kernel string, up to the first NUL. */
+static void check_copy(const char *what, const char *dst, size_t dstsize, const char *src,
+		       size_t srclen)
+{
+	size_t n = strnlen(src, srclen);
+
+	FUZZ_ASSERT(dstsize > srclen, "%s: no room for the NUL", what);
+	FUZZ_ASSERT(fuzz_terminated(dst, dstsize), "%s is not NUL-terminated", what);
+	FUZZ_ASSERT(strlen(dst) == n && !memcmp(dst, src, n), "%s is not the record's string",
+		    what);
+}
+
+#define CHECK_COPY(dst, src) check_copy(#dst, (dst), sizeof(dst), (src), sizeof(src))
+
+static void check_cgroup(const struct pt_cgroup *cg, uint32_t flags, const struct pt_event *ev)
+{
+	char expect[PT_CGROUP_LEVELS * (PT_CGROUP_NAME_LEN + 1) + 8] = "";
+	uint32_t levels = cg->depth < PT_CGROUP_LEVELS ? cg->depth : PT_CGROUP_LEVELS;
+	size_t len = 0;
+
+	FUZZ_ASSERT_STR(ev->cgroup.path);
+	FUZZ_ASSERT(ev->cgroup.path[0] == '/', "cgroup path \"%s\"", ev->cgroup.path);
+	FUZZ_ASSERT(ev->cgroup.id == cg->id && ev->cgroup.depth == cg->depth &&
+			ev->cgroup.known == (cg->id != 0),
+		    "cgroup id/depth");
+	FUZZ_ASSERT(ev->cgroup.v1 == !!(flags & PT_FLAG_CGROUP_V1) &&
+			ev->cgroup.truncated == !!(flags & PT_FLAG_CGROUP_TRUNCATED),
+		    "cgroup flags");
+
+	/* The path is the names, root first; cut only where it would not fit. */
+	if (flags & PT_FLAG_CGROUP_TRUNCATED)
+		len += (size_t)snprintf(expect + len, sizeof(expect) - len, "/...");
+	for (uint32_t i = levels; i > 0; i--)
+		len += (size_t)snprintf(expect + len, sizeof(expect) - len, "/%.*s",
+					PT_CGROUP_NAME_LEN, cg->names[i - 1]);
+	if (!len)
+		strcpy(expect, "/");
+	if (strlen(expect) < sizeof(ev->cgroup.path))
+		FUZZ_ASSERT(!strcmp(ev->cgroup.path, expect), "cgroup path \"%s\", expected \"%s\"",
+			    ev->cgroup.path, expect);
+	else
+		FUZZ_ASSERT(!strncmp(ev->cgroup.path, expect, strlen(ev->cgroup.path)),
+			    "cut cgroup path \"%s\" is not a prefix of \"%s\"", ev->cgroup.path,
+			    expect);
+}
+
+static void check_oom(const struct pt_oom *o, uint32_t flags, const struct pt_event_oom *out)
+{
+	FUZZ_ASSERT(out->present, "oom not present");
+	FUZZ_ASSERT(out->confined == !!(flags & PT_FLAG_OOM_MEMCG) &&
+			out->has_rss == !!(flags & PT_FLAG_HAS_RSS),
+		    "oom flags");
+	FUZZ_ASSERT(out->memcg_limit_bytes == o->memcg_limit_bytes &&
+			out->anon_rss_kb == o->anon_rss_kb &&
+			out->oom_score_adj == o->oom_score_adj,
+		    "oom figures");
+	CHECK_COPY(out->memcg_name, o->memcg_name);
+}
+
+static void check_exit(const struct pt_exit_record *r, const struct pt_event *ev)
+{
+	uint32_t flags = r->hdr.flags;
+
+	FUZZ_ASSERT(ev->kind == PT_RECORD_EXIT && ev->pid == r->pid && ev->tid == r->tid &&
+			ev->ppid == r->ppid,
+		    "exit ids");
+	CHECK_COPY(ev->comm, r->comm);
+	CHECK_COPY(ev->parent_comm, r->parent_comm);
+	/* Exited with a code, or killed by a signal: never both. */
+	if (ev->exited)
+		FUZZ_ASSERT(ev->signal == 0 && ev->exit_code >= 0 && ev->exit_code <= 255 &&
+				!ev->core_dumped,
+			    "exit status %#x", r->exit_code);
+	else
+		FUZZ_ASSERT(ev->signal > 0 && ev->signal < 128 && ev->exit_code == 0,
+			    "signal status %#x", r->exit_code);
+	FUZZ_ASSERT(ev->lifetime_ns <= r->hdr.ktime_ns, "lifetime longer than uptime");
+	FUZZ_ASSERT(ev->killer.present == !!(flags & PT_FLAG_HAS_KILLER), "killer presence");
+	if (ev->killer.present) {
+		CHECK_COPY(ev->killer.comm, r->killer.comm);
+		CHECK_COPY(ev->killer.cgroup_leaf, r->killer.cgroup_leaf);
+		FUZZ_ASSERT(ev->killer.from_kernel == (r->killer.code > 0), "killer from_kernel");
+	}
+	FUZZ_ASSERT(ev->oom.present == !!(flags & PT_FLAG_OOM_KILLED), "oom presence");
+	if (ev->oom.present)
+		check_oom(&r->oom, flags, &ev->oom);
+	check_cgroup(&r->cgroup, flags, ev);
+}
+
+static void check_oom_record(const struct pt_oom_record *r, const struct pt_event *ev)
+{
+	FUZZ_ASSERT(ev->kind == PT_RECORD_OOM && ev->pid == r->pid &&
+			ev->trigger_pid == r->killer_pid,
+		    "oom ids");
+	CHECK_COPY(ev->comm, r->comm);
+	CHECK_COPY(ev->trigger_comm, r->killer_comm);
+	FUZZ_ASSERT(!ev->killer.present, "oom record with a killer");
+	check_oom(&r->oom, r->hdr.flags, &ev->oom);
+	check_cgroup(&r->cgroup, r->hdr.flags, ev);
+}
+
+/* Writes with @fn into the memory stream and returns the NUL-terminated text. */
+static const char *render(enum pt_output_format fmt, const struct pt_emitted *e)
+{
+	rewind(mem);
+	FUZZ_ASSERT(pt_output_write(mem, fmt, e) == 0, "pt_output_write failed");
+	fputc('\0', mem);
+	fflush(mem);
+	return line;
+}
+
+static struct json_object *parse_json(const char *what, const char *text)
+{
+	struct json_object *o = json_tokener_parse(text);
+
+	FUZZ_ASSERT(o && json_object_is_type(o, json_type_object), "%s is not a JSON object: %s",
+		    what, text);
+	return o;
+}
+
+static void check_member_str(const char *what, struct json_object *o, const char *key,
+			     const char *want)
+{
+	struct json_object *v;
+
+	FUZZ_ASSERT(json_object_object_get_ex(o, key, &v), "%s has no \"%s\"", what, key);
+	if (!want || !want[0]) {
+		FUZZ_ASSERT(!v, "%s: \"%s\" should be null", what, key);
+		return;
+	}
+	FUZZ_ASSERT(v && json_object_is_type(v, json_type_string) &&
+			!strcmp(json_object_get_string(v), want),
+		    "%s: \"%s\" is \"%s\", not \"%s\"", what, key,
+		    v ? json_object_get_string(v) : "(null)", want);
+}
+
+static void check_json_line(const struct pt_emitted *e)
+{
+	static const char *const keys[] = { "time",    "type", "reason",    "message",
+					    "node",    "pod",  "container", "cgroup",
+					    "process", "exit", "killer",    "oom" };
+	const char *text = render(PT_OUTPUT_JSON, e);
+	size_t len = strlen(text);
+	struct json_object *o;
+
+	FUZZ_ASSERT(len && text[len - 1] == '\n' && memchr(text, '\n', len) == text + len - 1,
+		    "JSON output is not one line: %s", text);
+	o = parse_json("JSON output", text);
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		FUZZ_ASSERT(json_object_object_get_ex(o, keys[i], NULL), "JSON output has no %s",
+			    keys[i]);
+	check_member_str("JSON output", o, "message", e->report->message);
+	json_object_put(o);
+}
+
+static void check_text_line(const struct pt_emitted *e)
+{
+	const char *text = render(PT_OUTPUT_TEXT, e);
+	size_t len = strlen(text);
+
+	FUZZ_ASSERT(len && text[len - 1] == '\n', "text output does not end a line: %s", text);
+#ifdef FUZZ_TEXT_ONE_LINE
+	FUZZ_ASSERT(memchr(text, '\n', len) == text + len - 1, "text output is not one line: %s",
+		    text);
+#endif
+}
+
+static void check_event_bodies(const struct pt_emitted *e)
+{
+	struct pt_k8s_event kev;
+
+	pt_k8s_event_build(e, &kev);
+	FUZZ_ASSERT_STR(kev.message);
+	FUZZ_ASSERT(!strcmp(kev.message, e->report->message), "Event message differs");
+	for (int api = PT_EVENTS_CORE_V1; api <= PT_EVENTS_V1; api++) {
+		char *create = pt_k8s_event_create_body(&kev, (enum pt_events_api)api);
+		char *patch = pt_k8s_event_patch_body(&kev, (enum pt_events_api)api);
+		struct json_object *o;
+
+		FUZZ_ASSERT(create && patch, "no body");
+		o = parse_json("create body", create);
+		check_member_str("create body", o, api == PT_EVENTS_V1 ? "note" : "message",
+				 kev.message);
+		json_object_put(o);
+		o = parse_json("patch body", patch);
+		json_object_put(o);
+		free(create);
+		free(patch);
+	}
+}
+
+static int sink(void *ctx, const struct pt_emitted *e)
+{
+	const struct pt_report *r = e->report;
+
+	FUZZ_ASSERT((unsigned int)r->reason < PT_REASON__COUNT, "reason %d", r->reason);
+	FUZZ_ASSERT_STR(r->message);
+	FUZZ_ASSERT(r->message[0], "empty message");
+	FUZZ_ASSERT(pt_reason_from_name(pt_reason_name(r->reason)) == (int)r->reason,
+		    "reason name");
+	FUZZ_ASSERT(pt_output_write(devnull, PT_OUTPUT_TEXT, e) == 0, "text to /dev/null");
+	check_text_line(e);
+	check_json_line(e);
+	check_event_bodies(e);
+	return 0;
+}
+
+/* What the attributor adds once the pod is known. */
+static const struct pt_pod_ref known_pod = {
+	.namespace_ = "default",
+	.name = "web-7d4b9c8f6-x2x9q",
+	.uid = "1b4c3a2e-0000-4000-8000-000000000001",
+	.container_name = "app",
+	.field_path = "spec.containers{app}",
+};
+
+static void run_pipeline(const void *rec, size_t size, const struct pt_event *ev)
+{
+	struct pt_pipeline p;
+	struct pt_placement where;
+
+	pt_pipeline_init(&p, "node-1", sink, NULL);
+	pt_pipeline_on_record(&p, rec, size);
+	FUZZ_ASSERT(p.stats.records == 1 && p.stats.decode_errors == 0, "pipeline decode");
+	FUZZ_ASSERT(p.stats.emitted <= PT_MAX_REPORTS, "too many reports");
+
+	/* The same event once attributed, as the cluster path emits it. */
+	memset(&where, 0, sizeof(where));
+	pt_cgroup_parse(ev->cgroup.known ? ev->cgroup.path : "", &where.cgroup);
+	pt_cgroup_parse(ev->killer.present ? ev->killer.cgroup_leaf : "", &where.killer_cgroup);
+	pt_pipeline_emit(&p, ev, &where, &known_pod);
+}
+
+static int decode_one(const uint8_t *rec, size_t size, bool must_decode)
+{
+	struct pt_record_header hdr;
+	struct pt_event ev;
+	int ret;
+
+	ret = pt_decode(rec, size, &ev);
+	FUZZ_ASSERT(ret == 0 || ret == -EBADMSG, "ret %d", ret);
+	if (must_decode)
+		FUZZ_ASSERT(ret == 0, "a well-formed record was refused");
+	if (ret)
+		return ret;
+	FUZZ_ASSERT(size >= sizeof(hdr), "decoded %zu bytes", size);
+	memcpy(&hdr, rec, sizeof(hdr));
+	FUZZ_ASSERT(hdr.size == size && hdr.version == PT_RECORD_VERSION, "header");
+	FUZZ_ASSERT(ev.flags == hdr.flags && ev.ktime_ns == hdr.ktime_ns, "header fields");
+	if (hdr.kind == PT_RECORD_EXIT) {
+		struct pt_exit_record r;
+
+		FUZZ_ASSERT(size == sizeof(r), "exit record of %zu bytes", size);
+		memcpy(&r, rec, sizeof(r));
+		check_exit(&r, &ev);
+	} else {
+		struct pt_oom_record r;
+
+		FUZZ_ASSERT(hdr.kind == PT_RECORD_OOM && size == sizeof(r), "kind %u, %zu bytes",
+			    hdr.kind, size);
+		memcpy(&r, rec, sizeof(r));
+		check_oom_record(&r, &ev);
+	}
+	run_pipeline(rec, size, &ev);
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct pt_record_header hdr = { 0 };
+	uint8_t *raw = malloc(size ? size : 1);
+	uint8_t *fixed;
+	size_t fixed_size;
+	int ret;
+
+	/* As it came: exact-size heap copy, so that ASan sees any overread. */
+	if (!raw)
+		abort();
+	memcpy(raw, data, size);
+	ret = decode_one(raw, size, false);
+	free(raw);
+	if (!ret)
+		return 0; /* a valid record is its own repair */
+
+	/* Repaired: the kind picks the layout, the rest is the fuzzer's. */
+	memcpy(&hdr, data, size < sizeof(hdr) ? size : sizeof(hdr));
+	if (hdr.kind != PT_RECORD_EXIT && hdr.kind != PT_RECORD_OOM)
+		hdr.kind = (hdr.kind & 1) ? PT_RECORD_EXIT : PT_RECORD_OOM;
+	fixed_size = hdr.kind == PT_RECORD_EXIT ? sizeof(struct pt_exit_record)
+						: sizeof(struct pt_oom_record);
+	fixed = calloc(1, fixed_size);
+	if (!fixed)
+		abort();
+	memcpy(fixed, data, size < fixed_size ? size : fixed_size);
+	hdr.version = PT_RECORD_VERSION;
+	hdr.size = (uint32_t)fixed_size;
+	memcpy(fixed, &hdr, sizeof(hdr));
+	decode_one(fixed, fixed_size, true);
+	free(fixed);
+	return 0;
+}
