@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include <json-c/json.h>
+#include "json_writer.h"
 #include "output.h"
 #include "signals.h"
 
@@ -81,173 +81,163 @@ static int write_text(FILE *f, const struct pt_emitted *e)
 	return 0;
 }
 
-static void add_str(struct json_object *o, const char *key, const char *val)
-{
-	json_object_object_add(o, key, val && val[0] ? json_object_new_string(val) : NULL);
-}
-
-static void add_u64(struct json_object *o, const char *key, uint64_t val)
-{
-	json_object_object_add(o, key, json_object_new_uint64(val));
-}
-
-static void add_int(struct json_object *o, const char *key, int64_t val)
-{
-	json_object_object_add(o, key, json_object_new_int64(val));
-}
-
-static void add_bool(struct json_object *o, const char *key, bool val)
-{
-	json_object_object_add(o, key, json_object_new_boolean(val));
-}
-
-static struct json_object *json_pod(const struct pt_emitted *e)
+static void json_pod(struct pt_json *j, const struct pt_emitted *e)
 {
 	const struct pt_cgroup_info *cg = &e->where->cgroup;
-	struct json_object *o;
 
-	if (cg->scope != PT_SCOPE_CONTAINER && cg->scope != PT_SCOPE_POD)
-		return NULL;
-	o = json_object_new_object();
-	add_str(o, "uid", cg->pod_uid);
-	add_str(o, "namespace", e->pod ? e->pod->namespace_ : NULL);
-	add_str(o, "name", e->pod ? e->pod->name : NULL);
-	add_str(o, "qos", pt_qos_name(cg->qos));
-	return o;
+	if (cg->scope != PT_SCOPE_CONTAINER && cg->scope != PT_SCOPE_POD) {
+		pt_json_null(j, "pod");
+		return;
+	}
+	pt_json_object(j, "pod");
+	pt_json_str(j, "uid", cg->pod_uid);
+	pt_json_str(j, "namespace", e->pod ? e->pod->namespace_ : NULL);
+	pt_json_str(j, "name", e->pod ? e->pod->name : NULL);
+	pt_json_str(j, "qos", pt_qos_name(cg->qos));
+	pt_json_end_object(j);
 }
 
-static struct json_object *json_container(const struct pt_emitted *e)
+static void json_container(struct pt_json *j, const struct pt_emitted *e)
 {
 	const struct pt_cgroup_info *cg = &e->where->cgroup;
-	struct json_object *o;
 
-	if (cg->scope != PT_SCOPE_CONTAINER)
-		return NULL;
-	o = json_object_new_object();
-	add_str(o, "id", cg->container_id);
-	add_str(o, "name", e->where->container_name);
-	add_str(o, "runtime", pt_runtime_name(cg->runtime));
-	return o;
+	if (cg->scope != PT_SCOPE_CONTAINER) {
+		pt_json_null(j, "container");
+		return;
+	}
+	pt_json_object(j, "container");
+	pt_json_str(j, "id", cg->container_id);
+	pt_json_str(j, "name", e->where->container_name);
+	pt_json_str(j, "runtime", pt_runtime_name(cg->runtime));
+	pt_json_end_object(j);
 }
 
-static struct json_object *json_cgroup(const struct pt_emitted *e)
+static void json_cgroup(struct pt_json *j, const struct pt_emitted *e)
 {
 	const struct pt_event_cgroup *c = &e->ev->cgroup;
 	const struct pt_cgroup_info *cg = &e->where->cgroup;
-	struct json_object *o = json_object_new_object();
 
-	add_u64(o, "id", c->id);
-	add_str(o, "path", c->known ? c->path : NULL);
-	add_str(o, "hierarchy", c->v1 ? "v1" : "v2");
-	add_str(o, "scope", pt_scope_name(cg->scope));
-	add_str(o, "driver", pt_driver_name(cg->driver));
-	add_str(o, "unit", cg->unit);
-	add_bool(o, "truncated", c->truncated);
-	return o;
+	pt_json_object(j, "cgroup");
+	pt_json_uint(j, "id", c->id);
+	pt_json_str(j, "path", c->known ? c->path : NULL);
+	pt_json_str(j, "hierarchy", c->v1 ? "v1" : "v2");
+	pt_json_str(j, "scope", pt_scope_name(cg->scope));
+	pt_json_str(j, "driver", pt_driver_name(cg->driver));
+	pt_json_str(j, "unit", cg->unit);
+	pt_json_bool(j, "truncated", c->truncated);
+	pt_json_end_object(j);
 }
 
-static struct json_object *json_process(const struct pt_event *ev, const struct pt_cgroup_info *cg)
+static void json_process(struct pt_json *j, const struct pt_event *ev,
+			 const struct pt_cgroup_info *cg)
 {
-	struct json_object *o = json_object_new_object();
-
-	add_int(o, "pid", ev->pid);
-	add_int(o, "tid", ev->tid);
-	add_int(o, "ppid", ev->ppid);
-	add_int(o, "ns_pid", ev->ns_pid);
-	add_int(o, "ns_level", ev->ns_level);
-	add_str(o, "comm", ev->comm);
-	add_str(o, "parent_comm", ev->parent_comm);
-	add_bool(o, "main", pt_event_is_main_process(ev, cg));
-	add_bool(o, "pidns_init", ev->flags & PT_FLAG_PIDNS_INIT);
-	add_bool(o, "sandbox", ev->flags & PT_FLAG_SANDBOX);
-	add_u64(o, "lifetime_ns", ev->lifetime_ns);
-	return o;
+	pt_json_object(j, "process");
+	pt_json_int(j, "pid", ev->pid);
+	pt_json_int(j, "tid", ev->tid);
+	pt_json_int(j, "ppid", ev->ppid);
+	pt_json_int(j, "ns_pid", ev->ns_pid);
+	pt_json_int(j, "ns_level", ev->ns_level);
+	pt_json_str(j, "comm", ev->comm);
+	pt_json_str(j, "parent_comm", ev->parent_comm);
+	pt_json_bool(j, "main", pt_event_is_main_process(ev, cg));
+	pt_json_bool(j, "pidns_init", ev->flags & PT_FLAG_PIDNS_INIT);
+	pt_json_bool(j, "sandbox", ev->flags & PT_FLAG_SANDBOX);
+	pt_json_uint(j, "lifetime_ns", ev->lifetime_ns);
+	pt_json_end_object(j);
 }
 
-static struct json_object *json_exit(const struct pt_event *ev)
+static void json_exit(struct pt_json *j, const struct pt_event *ev)
 {
-	struct json_object *o = json_object_new_object();
 	char name[16];
 
-	json_object_object_add(o, "code", ev->exited ? json_object_new_int(ev->exit_code) : NULL);
-	add_int(o, "signal", ev->signal);
-	add_str(o, "signal_name", ev->signal ? pt_signal_name(ev->signal, name) : NULL);
-	add_bool(o, "core_dumped", ev->core_dumped);
-	return o;
+	pt_json_object(j, "exit");
+	if (ev->exited)
+		pt_json_int(j, "code", ev->exit_code);
+	else
+		pt_json_null(j, "code");
+	pt_json_int(j, "signal", ev->signal);
+	pt_json_str(j, "signal_name", ev->signal ? pt_signal_name(ev->signal, name) : NULL);
+	pt_json_bool(j, "core_dumped", ev->core_dumped);
+	pt_json_end_object(j);
 }
 
-static struct json_object *json_killer(const struct pt_event *ev, const struct pt_cgroup_info *kc)
+static void json_killer(struct pt_json *j, const struct pt_event *ev,
+			const struct pt_cgroup_info *kc)
 {
 	const struct pt_event_killer *k = &ev->killer;
-	struct json_object *o;
 	char name[16];
 
-	if (!k->present || k->sig != ev->signal)
-		return NULL;
-	o = json_object_new_object();
-	add_int(o, "pid", k->tgid);
-	add_int(o, "tid", k->pid);
-	add_str(o, "comm", k->comm);
-	add_int(o, "signal", k->sig);
-	add_str(o, "signal_name", pt_signal_name(k->sig, name));
-	add_int(o, "si_code", k->code);
-	add_bool(o, "from_kernel", k->from_kernel);
-	add_bool(o, "self", k->tgid == ev->pid);
-	add_u64(o, "cgroup_id", k->cgroup_id);
-	add_str(o, "cgroup", k->cgroup_leaf);
-	add_str(o, "container_id", kc->container_id);
-	add_str(o, "pod_uid", kc->pod_uid);
-	return o;
+	if (!k->present || k->sig != ev->signal) {
+		pt_json_null(j, "killer");
+		return;
+	}
+	pt_json_object(j, "killer");
+	pt_json_int(j, "pid", k->tgid);
+	pt_json_int(j, "tid", k->pid);
+	pt_json_str(j, "comm", k->comm);
+	pt_json_int(j, "signal", k->sig);
+	pt_json_str(j, "signal_name", pt_signal_name(k->sig, name));
+	pt_json_int(j, "si_code", k->code);
+	pt_json_bool(j, "from_kernel", k->from_kernel);
+	pt_json_bool(j, "self", k->tgid == ev->pid);
+	pt_json_uint(j, "cgroup_id", k->cgroup_id);
+	pt_json_str(j, "cgroup", k->cgroup_leaf);
+	pt_json_str(j, "container_id", kc->container_id);
+	pt_json_str(j, "pod_uid", kc->pod_uid);
+	pt_json_end_object(j);
 }
 
-static struct json_object *json_oom(const struct pt_event_oom *oom)
+static void json_rss(struct pt_json *j, const char *key, bool have, uint64_t kb)
 {
-	struct json_object *o;
-
-	if (!oom->present)
-		return NULL;
-	o = json_object_new_object();
-	add_bool(o, "confined", oom->confined);
-	add_u64(o, "memcg_limit_bytes", oom->memcg_limit_bytes);
-	add_u64(o, "memcg_usage_bytes", oom->memcg_usage_bytes);
-	add_u64(o, "memcg_id", oom->memcg_id);
-	add_str(o, "memcg", oom->memcg_name);
-	json_object_object_add(o, "total_vm_bytes",
-			       oom->has_rss ? json_object_new_uint64(oom->total_vm_kb * 1024)
-					    : NULL);
-	json_object_object_add(o, "anon_rss_bytes",
-			       oom->has_rss ? json_object_new_uint64(oom->anon_rss_kb * 1024)
-					    : NULL);
-	json_object_object_add(o, "file_rss_bytes",
-			       oom->has_rss ? json_object_new_uint64(oom->file_rss_kb * 1024)
-					    : NULL);
-	json_object_object_add(o, "shmem_rss_bytes",
-			       oom->has_rss ? json_object_new_uint64(oom->shmem_rss_kb * 1024)
-					    : NULL);
-	add_int(o, "oom_score_adj", oom->oom_score_adj);
-	return o;
+	if (have)
+		pt_json_uint(j, key, kb * 1024);
+	else
+		pt_json_null(j, key);
 }
 
+static void json_oom(struct pt_json *j, const struct pt_event_oom *oom)
+{
+	if (!oom->present) {
+		pt_json_null(j, "oom");
+		return;
+	}
+	pt_json_object(j, "oom");
+	pt_json_bool(j, "confined", oom->confined);
+	pt_json_uint(j, "memcg_limit_bytes", oom->memcg_limit_bytes);
+	pt_json_uint(j, "memcg_usage_bytes", oom->memcg_usage_bytes);
+	pt_json_uint(j, "memcg_id", oom->memcg_id);
+	pt_json_str(j, "memcg", oom->memcg_name);
+	json_rss(j, "total_vm_bytes", oom->has_rss, oom->total_vm_kb);
+	json_rss(j, "anon_rss_bytes", oom->has_rss, oom->anon_rss_kb);
+	json_rss(j, "file_rss_bytes", oom->has_rss, oom->file_rss_kb);
+	json_rss(j, "shmem_rss_bytes", oom->has_rss, oom->shmem_rss_kb);
+	pt_json_int(j, "oom_score_adj", oom->oom_score_adj);
+	pt_json_end_object(j);
+}
+
+/* Written field by field, no tree: this is the hot path of standalone mode. */
 static int write_json(FILE *f, const struct pt_emitted *e)
 {
-	struct json_object *o = json_object_new_object();
+	struct pt_json j;
 	char when[40];
 
 	format_time(e->wall_ns, true, when, sizeof(when));
-	add_str(o, "time", when);
-	add_str(o, "type", e->report->warning ? "Warning" : "Normal");
-	add_str(o, "reason", pt_reason_name(e->report->reason));
-	add_str(o, "message", e->report->message);
-	add_str(o, "node", e->node);
-	json_object_object_add(o, "pod", json_pod(e));
-	json_object_object_add(o, "container", json_container(e));
-	json_object_object_add(o, "cgroup", json_cgroup(e));
-	json_object_object_add(o, "process", json_process(e->ev, &e->where->cgroup));
-	json_object_object_add(o, "exit", json_exit(e->ev));
-	json_object_object_add(o, "killer", json_killer(e->ev, &e->where->killer_cgroup));
-	json_object_object_add(o, "oom", json_oom(&e->ev->oom));
-	fprintf(f, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-	json_object_put(o);
+	pt_json_begin(&j, f);
+	pt_json_object(&j, NULL);
+	pt_json_str(&j, "time", when);
+	pt_json_str(&j, "type", e->report->warning ? "Warning" : "Normal");
+	pt_json_str(&j, "reason", pt_reason_name(e->report->reason));
+	pt_json_str(&j, "message", e->report->message);
+	pt_json_str(&j, "node", e->node);
+	json_pod(&j, e);
+	json_container(&j, e);
+	json_cgroup(&j, e);
+	json_process(&j, e->ev, &e->where->cgroup);
+	json_exit(&j, e->ev);
+	json_killer(&j, e->ev, &e->where->killer_cgroup);
+	json_oom(&j, &e->ev->oom);
+	pt_json_end_object(&j);
+	putc('\n', f);
 	return 0;
 }
 
