@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "errmsg.h"
 #include "event_loop.h"
 #include "k8s/http_client.h"
 #include "k8s/kubeconfig.h"
@@ -80,20 +81,6 @@ struct pt_http_call {
 	bool stalled;
 	char errbuf[CURL_ERROR_SIZE];
 };
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Sets one option unless an earlier one failed; remembers which failed. */
 #define SETOPT(rc, failed, easy, opt, val)                                                         \
@@ -715,7 +702,7 @@ static int setup_url(struct pt_http *h, char *err, size_t errlen)
 	if (!uc)
 		uc = curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT);
 	if (uc) {
-		seterr(err, errlen, "API server URL %s: %s", cfg->server, curl_url_strerror(uc));
+		pt_seterr(err, errlen, "API server URL %s: %s", cfg->server, curl_url_strerror(uc));
 		goto out;
 	}
 	if (cfg->tls_server_name && *cfg->tls_server_name) {
@@ -749,13 +736,14 @@ static int setup_url(struct pt_http *h, char *err, size_t errlen)
 		}
 		uc = curl_url_set(u, CURLUPART_HOST, line, 0);
 		if (uc) {
-			seterr(err, errlen, "tls-server-name %s: %s", name, curl_url_strerror(uc));
+			pt_seterr(err, errlen, "tls-server-name %s: %s", name,
+				  curl_url_strerror(uc));
 			goto out;
 		}
 	}
 	uc = curl_url_get(u, CURLUPART_URL, &url, 0);
 	if (uc) {
-		seterr(err, errlen, "API server URL %s: %s", cfg->server, curl_url_strerror(uc));
+		pt_seterr(err, errlen, "API server URL %s: %s", cfg->server, curl_url_strerror(uc));
 		goto out;
 	}
 	/* Paths are appended: drop the '/' curl adds for an empty path. */
@@ -766,7 +754,7 @@ static int setup_url(struct pt_http *h, char *err, size_t errlen)
 	ret = h->base_url ? 0 : -ENOMEM;
 out:
 	if (ret == -ENOMEM)
-		seterr(err, errlen, "out of memory");
+		pt_seterr(err, errlen, "out of memory");
 	free(line);
 	curl_free(url);
 	curl_free(host);
@@ -783,7 +771,7 @@ static int setup_multi(struct pt_http *h, long max_conns, char *err, size_t errl
 	h->multi = curl_multi_init();
 	h->share = curl_share_init();
 	if (!h->multi || !h->share) {
-		seterr(err, errlen, "curl_multi_init: out of memory");
+		pt_seterr(err, errlen, "curl_multi_init: out of memory");
 		return -ENOMEM;
 	}
 	/* Resumed TLS sessions make reconnecting after a drop cheaper. */
@@ -804,7 +792,7 @@ static int setup_multi(struct pt_http *h, long max_conns, char *err, size_t errl
 	if (!mc)
 		mc = curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, max_conns);
 	if (mc) {
-		seterr(err, errlen, "curl_multi_setopt: %s", curl_multi_strerror(mc));
+		pt_seterr(err, errlen, "curl_multi_setopt: %s", curl_multi_strerror(mc));
 		return -EINVAL;
 	}
 	return 0;
@@ -824,8 +812,8 @@ static int check_client_opts(struct pt_http *h, char *err, size_t errlen)
 	}
 	if (rc == CURLE_OK)
 		return 0;
-	seterr(err, errlen, "API server %s: libcurl %s: %s", h->cfg->server,
-	       failed ? failed : "setup", curl_easy_strerror(rc));
+	pt_seterr(err, errlen, "API server %s: libcurl %s: %s", h->cfg->server,
+		  failed ? failed : "setup", curl_easy_strerror(rc));
 	return rc == CURLE_OUT_OF_MEMORY ? -ENOMEM : -ENOTSUP;
 }
 
@@ -841,25 +829,25 @@ int pt_http_new(struct pt_loop *loop, struct pt_kube_config *cfg,
 	if (!opts)
 		opts = &defaults;
 	if (!cfg->server || !*cfg->server) {
-		seterr(err, errlen, "no API server URL in %s",
-		       cfg->origin ? cfg->origin : "config");
+		pt_seterr(err, errlen, "no API server URL in %s",
+			  cfg->origin ? cfg->origin : "config");
 		return -EINVAL;
 	}
 	if (cfg->insecure_skip_tls_verify && !opts->allow_insecure) {
-		seterr(err, errlen,
-		       "%s: insecure-skip-tls-verify is set; refusing to talk to %s without "
-		       "verifying its certificate (configure its CA instead)",
-		       cfg->origin ? cfg->origin : "config", cfg->server);
+		pt_seterr(err, errlen,
+			  "%s: insecure-skip-tls-verify is set; refusing to talk to %s without "
+			  "verifying its certificate (configure its CA instead)",
+			  cfg->origin ? cfg->origin : "config", cfg->server);
 		return -EPERM;
 	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
-		seterr(err, errlen, "curl_global_init failed");
+		pt_seterr(err, errlen, "curl_global_init failed");
 		return -ENOMEM;
 	}
 	h = calloc(1, sizeof(*h));
 	if (!h) {
 		curl_global_cleanup();
-		seterr(err, errlen, "out of memory");
+		pt_seterr(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	h->loop = loop;
@@ -877,7 +865,7 @@ int pt_http_new(struct pt_loop *loop, struct pt_kube_config *cfg,
 	h->auth_size = strlen(AUTH_PREFIX) + PT_TOKEN_MAX + 1;
 	h->auth = malloc(h->auth_size);
 	if (!h->user_agent || !h->auth) {
-		seterr(err, errlen, "out of memory");
+		pt_seterr(err, errlen, "out of memory");
 		ret = -ENOMEM;
 		goto fail;
 	}
@@ -885,13 +873,13 @@ int pt_http_new(struct pt_loop *loop, struct pt_kube_config *cfg,
 	h->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (h->epfd < 0) {
 		ret = -errno;
-		seterr(err, errlen, "epoll_create1: %s", strerror(errno));
+		pt_seterr(err, errlen, "epoll_create1: %s", strerror(errno));
 		goto fail;
 	}
 	h->timerfd = pt_timer_new();
 	if (h->timerfd < 0) {
 		ret = h->timerfd;
-		seterr(err, errlen, "timerfd_create: %s", strerror(-ret));
+		pt_seterr(err, errlen, "timerfd_create: %s", strerror(-ret));
 		goto fail;
 	}
 	ret = setup_url(h, err, errlen);
@@ -908,7 +896,7 @@ int pt_http_new(struct pt_loop *loop, struct pt_kube_config *cfg,
 			pt_loop_remove(loop, h->epfd);
 	}
 	if (ret) {
-		seterr(err, errlen, "registering with the event loop: %s", strerror(-ret));
+		pt_seterr(err, errlen, "registering with the event loop: %s", strerror(-ret));
 		goto fail;
 	}
 	*out = h;

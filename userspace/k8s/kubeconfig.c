@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "errmsg.h"
 #include "k8s/kubeconfig.h"
 
 /* A kubeconfig with embedded certificates is a few KiB; bound the read. */
@@ -30,20 +31,6 @@ struct kc {
 	char *err;
 	size_t errlen;
 };
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static void wipe_free(char *p, size_t len)
 {
@@ -298,14 +285,14 @@ static int get_str(struct kc *kc, yaml_node_t *map, const char *key, const char 
 	if (node_absent(n))
 		return 0;
 	if (n->type != YAML_SCALAR_NODE) {
-		seterr(kc->err, kc->errlen, "kubeconfig %s: %s: %s is not a string", kc->path,
-		       where, key);
+		pt_seterr(kc->err, kc->errlen, "kubeconfig %s: %s: %s is not a string", kc->path,
+			  where, key);
 		return -EINVAL;
 	}
 	len = n->data.scalar.length;
 	if (strlen((const char *)n->data.scalar.value) != len) {
-		seterr(kc->err, kc->errlen, "kubeconfig %s: %s: %s contains a NUL byte", kc->path,
-		       where, key);
+		pt_seterr(kc->err, kc->errlen, "kubeconfig %s: %s: %s contains a NUL byte",
+			  kc->path, where, key);
 		return -EINVAL;
 	}
 	if (!len)
@@ -337,7 +324,8 @@ static int get_bool(struct kc *kc, yaml_node_t *map, const char *key, const char
 				return 0;
 		}
 	}
-	seterr(kc->err, kc->errlen, "kubeconfig %s: %s: %s is not a boolean", kc->path, where, key);
+	pt_seterr(kc->err, kc->errlen, "kubeconfig %s: %s: %s is not a boolean", kc->path, where,
+		  key);
 	return -EINVAL;
 }
 
@@ -354,7 +342,7 @@ static int find_named(struct kc *kc, yaml_node_t *root, const char *list, const 
 
 	*out = NULL;
 	if (!node_absent(seq) && seq->type != YAML_SEQUENCE_NODE) {
-		seterr(kc->err, kc->errlen, "kubeconfig %s: %s is not a list", kc->path, list);
+		pt_seterr(kc->err, kc->errlen, "kubeconfig %s: %s is not a list", kc->path, list);
 		return -EINVAL;
 	}
 	if (!node_absent(seq)) {
@@ -367,9 +355,9 @@ static int find_named(struct kc *kc, yaml_node_t *root, const char *list, const 
 				continue;
 			if (found) {
 				/* client-go refuses duplicate names too. */
-				seterr(kc->err, kc->errlen,
-				       "kubeconfig %s: more than one entry in %s named \"%s\"",
-				       kc->path, list, name);
+				pt_seterr(kc->err, kc->errlen,
+					  "kubeconfig %s: more than one entry in %s named \"%s\"",
+					  kc->path, list, name);
 				return -EINVAL;
 			}
 			found = entry;
@@ -379,8 +367,8 @@ static int find_named(struct kc *kc, yaml_node_t *root, const char *list, const 
 		return -ENOENT;
 	*out = map_get(kc, found, inner);
 	if (node_absent(*out) || (*out)->type != YAML_MAPPING_NODE) {
-		seterr(kc->err, kc->errlen, "kubeconfig %s: %s entry \"%s\" has no %s mapping",
-		       kc->path, list, name, inner);
+		pt_seterr(kc->err, kc->errlen, "kubeconfig %s: %s entry \"%s\" has no %s mapping",
+			  kc->path, list, name, inner);
 		return -EINVAL;
 	}
 	return 0;
@@ -416,24 +404,25 @@ static int get_pem(struct kc *kc, yaml_node_t *map, const char *file_key, const 
 	if (ret)
 		goto out;
 	if (file && data) {
-		seterr(kc->err, kc->errlen, "kubeconfig %s: %s: both %s and %s are set; use one",
-		       kc->path, where, file_key, data_key);
+		pt_seterr(kc->err, kc->errlen, "kubeconfig %s: %s: both %s and %s are set; use one",
+			  kc->path, where, file_key, data_key);
 		ret = -EINVAL;
 		goto out;
 	}
 	if (data) {
 		ret = b64_decode(data, strlen(data), &pem->data, &pem->len);
 		if (ret == -EINVAL) {
-			seterr(kc->err, kc->errlen, "kubeconfig %s: %s: %s is not valid base64",
-			       kc->path, where, data_key);
+			pt_seterr(kc->err, kc->errlen, "kubeconfig %s: %s: %s is not valid base64",
+				  kc->path, where, data_key);
 			goto out;
 		}
 		if (ret)
 			goto out;
 		if (!memmem(pem->data, pem->len, "-----BEGIN ", 11)) {
-			seterr(kc->err, kc->errlen,
-			       "kubeconfig %s: %s: %s does not decode to PEM (no -----BEGIN line)",
-			       kc->path, where, data_key);
+			pt_seterr(
+			    kc->err, kc->errlen,
+			    "kubeconfig %s: %s: %s does not decode to PEM (no -----BEGIN line)",
+			    kc->path, where, data_key);
 			ret = -EINVAL;
 		}
 		goto out;
@@ -444,8 +433,8 @@ static int get_pem(struct kc *kc, yaml_node_t *map, const char *file_key, const 
 			goto out;
 		ret = check_readable(pem->path);
 		if (ret)
-			seterr(kc->err, kc->errlen, "kubeconfig %s: %s: %s %s: %s", kc->path, where,
-			       file_key, pem->path, strerror(-ret));
+			pt_seterr(kc->err, kc->errlen, "kubeconfig %s: %s: %s %s: %s", kc->path,
+				  where, file_key, pem->path, strerror(-ret));
 	}
 out:
 	free(file);
@@ -461,13 +450,13 @@ static int normalize_server(struct kc *kc, const char *where, char *server, char
 	while (len > 0 && server[len - 1] == '/')
 		server[--len] = '\0';
 	if (sep && strncmp(server, "https://", 8) && strncmp(server, "http://", 7)) {
-		seterr(kc->err, kc->errlen,
-		       "kubeconfig %s: %s: server \"%s\" is not an http(s) URL", kc->path, where,
-		       server);
+		pt_seterr(kc->err, kc->errlen,
+			  "kubeconfig %s: %s: server \"%s\" is not an http(s) URL", kc->path, where,
+			  server);
 		return -EINVAL;
 	}
 	if (!len || (sep && !sep[3])) {
-		seterr(kc->err, kc->errlen, "kubeconfig %s: %s has no server", kc->path, where);
+		pt_seterr(kc->err, kc->errlen, "kubeconfig %s: %s has no server", kc->path, where);
 		return -EINVAL;
 	}
 	/* client-go defaults a bare host:port to https when TLS is configured. */
@@ -492,7 +481,7 @@ static int load_cluster(struct kc *kc, yaml_node_t *cl, const char *name,
 	if (ret)
 		return ret;
 	if (!server) {
-		seterr(kc->err, kc->errlen, "kubeconfig %s: %s has no server", kc->path, where);
+		pt_seterr(kc->err, kc->errlen, "kubeconfig %s: %s has no server", kc->path, where);
 		return -EINVAL;
 	}
 	ret = normalize_server(kc, where, server, &out->server);
@@ -512,10 +501,10 @@ static int load_cluster(struct kc *kc, yaml_node_t *cl, const char *name,
 		return ret;
 	if (out->insecure_skip_tls_verify && (out->ca.path || out->ca.data)) {
 		/* client-go's transport refuses this combination as well. */
-		seterr(kc->err, kc->errlen,
-		       "kubeconfig %s: %s: insecure-skip-tls-verify cannot be combined with a "
-		       "certificate authority",
-		       kc->path, where);
+		pt_seterr(kc->err, kc->errlen,
+			  "kubeconfig %s: %s: insecure-skip-tls-verify cannot be combined with a "
+			  "certificate authority",
+			  kc->path, where);
 		return -EINVAL;
 	}
 	return 0;
@@ -538,35 +527,36 @@ static int check_unsupported_auth(struct kc *kc, yaml_node_t *user, const char *
 	if (!node_absent(n)) {
 		const char *c = scalar_or_what(kc, n, "command");
 
-		seterr(kc->err, kc->errlen,
-		       "kubeconfig %s: %s uses exec credential plugin \"%s\", which podtrail does "
-		       "not support; use a token, tokenFile or client certificate",
-		       kc->path, where, c);
+		pt_seterr(
+		    kc->err, kc->errlen,
+		    "kubeconfig %s: %s uses exec credential plugin \"%s\", which podtrail does "
+		    "not support; use a token, tokenFile or client certificate",
+		    kc->path, where, c);
 		return -EOPNOTSUPP;
 	}
 	n = map_get(kc, user, "auth-provider");
 	if (!node_absent(n)) {
 		const char *p = scalar_or_what(kc, n, "name");
 
-		seterr(kc->err, kc->errlen,
-		       "kubeconfig %s: %s uses auth-provider \"%s\", which podtrail does not "
-		       "support; use a token, tokenFile or client certificate",
-		       kc->path, where, p);
+		pt_seterr(kc->err, kc->errlen,
+			  "kubeconfig %s: %s uses auth-provider \"%s\", which podtrail does not "
+			  "support; use a token, tokenFile or client certificate",
+			  kc->path, where, p);
 		return -EOPNOTSUPP;
 	}
 	if (map_has(kc, user, "username") || map_has(kc, user, "password")) {
-		seterr(kc->err, kc->errlen,
-		       "kubeconfig %s: %s uses basic auth (username/password), which podtrail "
-		       "does not support; use a token, tokenFile or client certificate",
-		       kc->path, where);
+		pt_seterr(kc->err, kc->errlen,
+			  "kubeconfig %s: %s uses basic auth (username/password), which podtrail "
+			  "does not support; use a token, tokenFile or client certificate",
+			  kc->path, where);
 		return -EOPNOTSUPP;
 	}
 	if (map_has(kc, user, "as") || map_has(kc, user, "as-uid") ||
 	    map_has(kc, user, "as-groups") || map_has(kc, user, "as-user-extra")) {
-		seterr(kc->err, kc->errlen,
-		       "kubeconfig %s: %s uses impersonation (as, as-groups, ...), which "
-		       "podtrail does not support",
-		       kc->path, where);
+		pt_seterr(kc->err, kc->errlen,
+			  "kubeconfig %s: %s uses impersonation (as, as-groups, ...), which "
+			  "podtrail does not support",
+			  kc->path, where);
 		return -EOPNOTSUPP;
 	}
 	return 0;
@@ -600,10 +590,11 @@ static int load_user(struct kc *kc, yaml_node_t *user, const char *name, struct 
 		return ret;
 	if (!!(out->client_cert.path || out->client_cert.data) !=
 	    !!(out->client_key.path || out->client_key.data)) {
-		seterr(kc->err, kc->errlen,
-		       "kubeconfig %s: %s: a client certificate needs a client key and the other "
-		       "way round",
-		       kc->path, where);
+		pt_seterr(
+		    kc->err, kc->errlen,
+		    "kubeconfig %s: %s: a client certificate needs a client key and the other "
+		    "way round",
+		    kc->path, where);
 		return -EINVAL;
 	}
 
@@ -617,9 +608,9 @@ static int load_user(struct kc *kc, yaml_node_t *user, const char *name, struct 
 		size_t len = trim(token, strlen(token));
 
 		if (!token_chars_ok(token, len)) {
-			seterr(kc->err, kc->errlen,
-			       "kubeconfig %s: %s: token contains control characters", kc->path,
-			       where);
+			pt_seterr(kc->err, kc->errlen,
+				  "kubeconfig %s: %s: token contains control characters", kc->path,
+				  where);
 			ret = -EINVAL;
 			goto out;
 		}
@@ -634,8 +625,8 @@ static int load_user(struct kc *kc, yaml_node_t *user, const char *name, struct 
 		/* Read now so that a bad path fails at start-up, not at first request. */
 		ret = token_read_file(&out->token, mono_ms());
 		if (ret) {
-			seterr(kc->err, kc->errlen, "kubeconfig %s: %s: tokenFile %s: %s", kc->path,
-			       where, out->token.file, strerror(-ret));
+			pt_seterr(kc->err, kc->errlen, "kubeconfig %s: %s: tokenFile %s: %s",
+				  kc->path, where, out->token.file, strerror(-ret));
 			goto out;
 		}
 	}
@@ -655,11 +646,12 @@ static int load_root(struct kc *kc, const char *context, struct pt_kube_config *
 	int ret;
 
 	if (node_absent(root)) {
-		seterr(kc->err, kc->errlen, "kubeconfig %s: file is empty", kc->path);
+		pt_seterr(kc->err, kc->errlen, "kubeconfig %s: file is empty", kc->path);
 		return -EINVAL;
 	}
 	if (root->type != YAML_MAPPING_NODE) {
-		seterr(kc->err, kc->errlen, "kubeconfig %s: top level is not a mapping", kc->path);
+		pt_seterr(kc->err, kc->errlen, "kubeconfig %s: top level is not a mapping",
+			  kc->path);
 		return -EINVAL;
 	}
 	if (!ctx_name || !*ctx_name) {
@@ -667,9 +659,9 @@ static int load_root(struct kc *kc, const char *context, struct pt_kube_config *
 		if (ret)
 			return ret;
 		if (!current) {
-			seterr(kc->err, kc->errlen,
-			       "kubeconfig %s: no current-context set and no context given",
-			       kc->path);
+			pt_seterr(kc->err, kc->errlen,
+				  "kubeconfig %s: no current-context set and no context given",
+				  kc->path);
 			return -ENOENT;
 		}
 		ctx_name = current;
@@ -677,8 +669,8 @@ static int load_root(struct kc *kc, const char *context, struct pt_kube_config *
 
 	ret = find_named(kc, root, "contexts", "context", ctx_name, &ctx);
 	if (ret == -ENOENT)
-		seterr(kc->err, kc->errlen, "kubeconfig %s: context \"%s\" not found", kc->path,
-		       ctx_name);
+		pt_seterr(kc->err, kc->errlen, "kubeconfig %s: context \"%s\" not found", kc->path,
+			  ctx_name);
 	if (ret)
 		goto out;
 	snprintf(where, sizeof(where), "context \"%s\"", ctx_name);
@@ -690,24 +682,24 @@ static int load_root(struct kc *kc, const char *context, struct pt_kube_config *
 	if (ret)
 		goto out;
 	if (!cluster_name || !user_name) {
-		seterr(kc->err, kc->errlen, "kubeconfig %s: context \"%s\" names no %s", kc->path,
-		       ctx_name, cluster_name ? "user" : "cluster");
+		pt_seterr(kc->err, kc->errlen, "kubeconfig %s: context \"%s\" names no %s",
+			  kc->path, ctx_name, cluster_name ? "user" : "cluster");
 		ret = -EINVAL;
 		goto out;
 	}
 
 	ret = find_named(kc, root, "clusters", "cluster", cluster_name, &cl);
 	if (ret == -ENOENT)
-		seterr(kc->err, kc->errlen,
-		       "kubeconfig %s: cluster \"%s\" (of context \"%s\") not found", kc->path,
-		       cluster_name, ctx_name);
+		pt_seterr(kc->err, kc->errlen,
+			  "kubeconfig %s: cluster \"%s\" (of context \"%s\") not found", kc->path,
+			  cluster_name, ctx_name);
 	if (ret)
 		goto out;
 	ret = find_named(kc, root, "users", "user", user_name, &user);
 	if (ret == -ENOENT)
-		seterr(kc->err, kc->errlen,
-		       "kubeconfig %s: user \"%s\" (of context \"%s\") not found", kc->path,
-		       user_name, ctx_name);
+		pt_seterr(kc->err, kc->errlen,
+			  "kubeconfig %s: user \"%s\" (of context \"%s\") not found", kc->path,
+			  user_name, ctx_name);
 	if (ret)
 		goto out;
 
@@ -764,22 +756,22 @@ static int parse_yaml(struct kc *kc, const char *text, size_t len)
 		return -ENOMEM;
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &kc->doc)) {
-		seterr(kc->err, kc->errlen, "kubeconfig %s: line %zu column %zu: %s", kc->path,
-		       parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-		       parser.problem ? parser.problem : "YAML syntax error");
+		pt_seterr(kc->err, kc->errlen, "kubeconfig %s: line %zu column %zu: %s", kc->path,
+			  parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+			  parser.problem ? parser.problem : "YAML syntax error");
 		yaml_parser_delete(&parser);
 		return -EINVAL;
 	}
 	/* A second document, or junk after the first, is a broken file. */
 	if (!yaml_parser_load(&parser, &extra)) {
-		seterr(kc->err, kc->errlen, "kubeconfig %s: line %zu column %zu: %s", kc->path,
-		       parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-		       parser.problem ? parser.problem : "YAML syntax error");
+		pt_seterr(kc->err, kc->errlen, "kubeconfig %s: line %zu column %zu: %s", kc->path,
+			  parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+			  parser.problem ? parser.problem : "YAML syntax error");
 		ret = -EINVAL;
 	} else {
 		if (yaml_document_get_root_node(&extra)) {
-			seterr(kc->err, kc->errlen, "kubeconfig %s: more than one YAML document",
-			       kc->path);
+			pt_seterr(kc->err, kc->errlen, "kubeconfig %s: more than one YAML document",
+				  kc->path);
 			ret = -EINVAL;
 		}
 		yaml_document_delete(&extra);
@@ -799,19 +791,19 @@ int pt_kubeconfig_load(const char *path, const char *context, struct pt_kube_con
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	seterr(err, errlen, "%s", "");
+	pt_seterr(err, errlen, "%s", "");
 	if (!path || !*path) {
-		seterr(err, errlen, "kubeconfig: no path given");
+		pt_seterr(err, errlen, "kubeconfig: no path given");
 		return -EINVAL;
 	}
 	ret = read_small_file(path, KUBECONFIG_MAX, &text, &len, NULL);
 	if (ret) {
-		seterr(err, errlen, "kubeconfig %s: %s", path, strerror(-ret));
+		pt_seterr(err, errlen, "kubeconfig %s: %s", path, strerror(-ret));
 		return ret;
 	}
 	ret = dir_of(path, &kc.dir);
 	if (ret) {
-		seterr(err, errlen, "kubeconfig %s: %s", path, strerror(-ret));
+		pt_seterr(err, errlen, "kubeconfig %s: %s", path, strerror(-ret));
 		goto out_text;
 	}
 	ret = parse_yaml(&kc, text, len);
@@ -819,7 +811,7 @@ int pt_kubeconfig_load(const char *path, const char *context, struct pt_kube_con
 		goto out_dir;
 	ret = load_root(&kc, context, out);
 	if (ret == -ENOMEM)
-		seterr(err, errlen, "kubeconfig %s: out of memory", path);
+		pt_seterr(err, errlen, "kubeconfig %s: out of memory", path);
 	if (ret)
 		pt_kube_config_free(out);
 	yaml_document_delete(&kc.doc);
@@ -898,20 +890,20 @@ int pt_kubeconfig_in_cluster(const char *sa_dir, struct pt_kube_config *out, cha
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	seterr(err, errlen, "%s", "");
+	pt_seterr(err, errlen, "%s", "");
 	if (!sa_dir || !*sa_dir)
 		sa_dir = PT_SA_DIR_DEFAULT;
 	if (!host || !*host || !port || !*port) {
-		seterr(err, errlen,
-		       "in-cluster config: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT "
-		       "must be set (not running in a pod?)");
+		pt_seterr(err, errlen,
+			  "in-cluster config: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT "
+			  "must be set (not running in a pod?)");
 		return -ENOENT;
 	}
 	if (!host_ok(host) || !port_ok(port)) {
-		seterr(err, errlen,
-		       "in-cluster config: KUBERNETES_SERVICE_HOST \"%s\" / "
-		       "KUBERNETES_SERVICE_PORT \"%s\" do not form a host:port",
-		       host, port);
+		pt_seterr(err, errlen,
+			  "in-cluster config: KUBERNETES_SERVICE_HOST \"%s\" / "
+			  "KUBERNETES_SERVICE_PORT \"%s\" do not form a host:port",
+			  host, port);
 		return -EINVAL;
 	}
 	/* net.JoinHostPort: an IPv6 literal goes in brackets. */
@@ -928,8 +920,8 @@ int pt_kubeconfig_in_cluster(const char *sa_dir, struct pt_kube_config *out, cha
 		goto fail;
 	ret = token_read_file(&out->token, mono_ms());
 	if (ret) {
-		seterr(err, errlen, "in-cluster config: token %s: %s", out->token.file,
-		       strerror(-ret));
+		pt_seterr(err, errlen, "in-cluster config: token %s: %s", out->token.file,
+			  strerror(-ret));
 		goto fail;
 	}
 	ret = sa_file(sa_dir, "ca.crt", &out->ca.path);
@@ -938,7 +930,8 @@ int pt_kubeconfig_in_cluster(const char *sa_dir, struct pt_kube_config *out, cha
 	/* client-go would fall back to the system roots; a pod must not need that. */
 	ret = check_readable(out->ca.path);
 	if (ret) {
-		seterr(err, errlen, "in-cluster config: CA %s: %s", out->ca.path, strerror(-ret));
+		pt_seterr(err, errlen, "in-cluster config: CA %s: %s", out->ca.path,
+			  strerror(-ret));
 		goto fail;
 	}
 	ret = sa_file(sa_dir, "namespace", &ns_path);
@@ -946,7 +939,8 @@ int pt_kubeconfig_in_cluster(const char *sa_dir, struct pt_kube_config *out, cha
 		goto fail;
 	ret = read_namespace(ns_path, &out->namespace);
 	if (ret) {
-		seterr(err, errlen, "in-cluster config: namespace %s: %s", ns_path, strerror(-ret));
+		pt_seterr(err, errlen, "in-cluster config: namespace %s: %s", ns_path,
+			  strerror(-ret));
 		goto fail;
 	}
 	if (asprintf(&out->origin, "in-cluster service account %s", sa_dir) < 0) {
@@ -958,7 +952,7 @@ int pt_kubeconfig_in_cluster(const char *sa_dir, struct pt_kube_config *out, cha
 	return 0;
 fail:
 	if (ret == -ENOMEM)
-		seterr(err, errlen, "in-cluster config: out of memory");
+		pt_seterr(err, errlen, "in-cluster config: out of memory");
 	free(ns_path);
 	pt_kube_config_free(out);
 	return ret;

@@ -14,24 +14,11 @@
 #include <string.h>
 #include <json-c/json.h>
 
+#include "errmsg.h"
 #include "k8s/pod_json.h"
 
 /* Deep enough for a Pod with managedFields; a bound all the same. */
 #define BODY_MAX_DEPTH 64
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Error context: where in the object we are, for messages. */
 struct ctx {
@@ -52,8 +39,8 @@ static int member(struct ctx *c, struct json_object *obj, const char *key, enum 
 	if (!json_object_object_get_ex(obj, key, &v) || !v)
 		return 0;
 	if (!json_object_is_type(v, type)) {
-		seterr(c->err, c->errlen, "%s%s%s: expected %s, got %s", path, *path ? "." : "",
-		       key, json_type_to_name(type), json_type_to_name(json_object_get_type(v)));
+		pt_seterr(c->err, c->errlen, "%s%s%s: expected %s, got %s", path, *path ? "." : "",
+			  key, json_type_to_name(type), json_type_to_name(json_object_get_type(v)));
 		return -EBADMSG;
 	}
 	*out = v;
@@ -75,21 +62,21 @@ static int member_str(struct ctx *c, struct json_object *obj, const char *key, c
 	if (!ret) {
 		if (!required)
 			return 0;
-		seterr(c->err, c->errlen, "%s.%s: missing", path, key);
+		pt_seterr(c->err, c->errlen, "%s.%s: missing", path, key);
 		return -EBADMSG;
 	}
 	len = (size_t)json_object_get_string_len(v);
 	if (len >= size) {
-		seterr(c->err, c->errlen, "%s.%s: %zu bytes, longer than the %zu allowed", path,
-		       key, len, size - 1);
+		pt_seterr(c->err, c->errlen, "%s.%s: %zu bytes, longer than the %zu allowed", path,
+			  key, len, size - 1);
 		return -EBADMSG;
 	}
 	if (memchr(json_object_get_string(v), '\0', len)) {
-		seterr(c->err, c->errlen, "%s.%s: contains a NUL character", path, key);
+		pt_seterr(c->err, c->errlen, "%s.%s: contains a NUL character", path, key);
 		return -EBADMSG;
 	}
 	if (required && !len) {
-		seterr(c->err, c->errlen, "%s.%s: empty", path, key);
+		pt_seterr(c->err, c->errlen, "%s.%s: empty", path, key);
 		return -EBADMSG;
 	}
 	memcpy(dst, json_object_get_string(v), len + 1);
@@ -158,7 +145,7 @@ static int parse_uid(struct ctx *c, struct json_object *md, char *dst)
 		dst[i] = lower(dst[i]);
 	}
 	if (len != PT_POD_UID_LEN) {
-		seterr(c->err, c->errlen, "metadata.uid: \"%s\" is not a UUID", dst);
+		pt_seterr(c->err, c->errlen, "metadata.uid: \"%s\" is not a UUID", dst);
 		dst[0] = '\0';
 		return -EBADMSG;
 	}
@@ -231,7 +218,7 @@ static int entry_name(struct ctx *c, struct json_object *arr, size_t i, const ch
 	*entry = json_object_array_get_idx(arr, i);
 	snprintf(path, sizeof(path), "%s[%zu]", list, i);
 	if (!*entry || !json_object_is_type(*entry, json_type_object)) {
-		seterr(c->err, c->errlen, "%s: expected object", path);
+		pt_seterr(c->err, c->errlen, "%s: expected object", path);
 		return -EBADMSG;
 	}
 	return member_str(c, *entry, "name", path, name, PT_K8S_LABEL_MAX + 1, true);
@@ -240,7 +227,7 @@ static int entry_name(struct ctx *c, struct json_object *arr, size_t i, const ch
 static int too_many(struct ctx *c, struct pt_pod *pod)
 {
 	if (pod->n_containers >= PT_POD_MAX_CONTAINERS) {
-		seterr(c->err, c->errlen, "more than %d containers", PT_POD_MAX_CONTAINERS);
+		pt_seterr(c->err, c->errlen, "more than %d containers", PT_POD_MAX_CONTAINERS);
 		return -EBADMSG;
 	}
 	return -ENOMEM;
@@ -416,21 +403,21 @@ int pt_pod_from_json(struct json_object *obj, struct pt_pod *out, char *err, siz
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	seterr(err, errlen, "%s", "");
+	pt_seterr(err, errlen, "%s", "");
 	if (!obj || !json_object_is_type(obj, json_type_object)) {
-		seterr(err, errlen, "pod: not a JSON object");
+		pt_seterr(err, errlen, "pod: not a JSON object");
 		return -EBADMSG;
 	}
 	ret = member(&c, obj, "kind", json_type_string, "", &kind);
 	if (ret < 0)
 		return ret;
 	if (ret && strcmp(json_object_get_string(kind), "Pod")) {
-		seterr(err, errlen, "kind is \"%.64s\", not Pod", json_object_get_string(kind));
+		pt_seterr(err, errlen, "kind is \"%.64s\", not Pod", json_object_get_string(kind));
 		return -EBADMSG;
 	}
 	ret = member(&c, obj, "metadata", json_type_object, "", &md);
 	if (!ret) {
-		seterr(err, errlen, "metadata: missing");
+		pt_seterr(err, errlen, "metadata: missing");
 		ret = -EBADMSG;
 	}
 	if (ret < 0)
@@ -455,13 +442,13 @@ int pt_pod_from_json(struct json_object *obj, struct pt_pod *out, char *err, siz
 	return 0;
 fail:
 	if (ret == -ENOMEM)
-		seterr(err, errlen, "out of memory");
+		pt_seterr(err, errlen, "out of memory");
 	/* Name the pod if we got that far. */
 	if (out->name[0] && err && errlen) {
 		char what[512];
 
 		snprintf(what, sizeof(what), "%s", err);
-		seterr(err, errlen, "pod %s/%s: %s", out->namespace, out->name, what);
+		pt_seterr(err, errlen, "pod %s/%s: %s", out->namespace, out->name, what);
 	}
 	pt_pod_free(out);
 	return ret;
@@ -556,16 +543,17 @@ int pt_pod_list_from_json(struct json_object *list, struct pt_pod_list *out, cha
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	seterr(err, errlen, "%s", "");
+	pt_seterr(err, errlen, "%s", "");
 	if (!list || !json_object_is_type(list, json_type_object)) {
-		seterr(err, errlen, "pod list: not a JSON object");
+		pt_seterr(err, errlen, "pod list: not a JSON object");
 		return -EBADMSG;
 	}
 	ret = member(&c, list, "kind", json_type_string, "", &kind);
 	if (ret < 0)
 		return ret;
 	if (ret && strcmp(json_object_get_string(kind), "PodList")) {
-		seterr(err, errlen, "kind is \"%.64s\", not PodList", json_object_get_string(kind));
+		pt_seterr(err, errlen, "kind is \"%.64s\", not PodList",
+			  json_object_get_string(kind));
 		return -EBADMSG;
 	}
 	ret = member(&c, list, "metadata", json_type_object, "", &md);
@@ -582,7 +570,7 @@ int pt_pod_list_from_json(struct json_object *list, struct pt_pod_list *out, cha
 		return 0;
 	out->items = calloc(n, sizeof(*out->items));
 	if (!out->items) {
-		seterr(err, errlen, "out of memory");
+		pt_seterr(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -590,7 +578,7 @@ int pt_pod_list_from_json(struct json_object *list, struct pt_pod_list *out, cha
 				       &out->items[out->n_items], item_err, sizeof(item_err));
 		if (ret == -ENOMEM) {
 			pt_pod_list_free(out);
-			seterr(err, errlen, "out of memory");
+			pt_seterr(err, errlen, "out of memory");
 			return ret;
 		}
 		if (!ret) {
@@ -598,7 +586,7 @@ int pt_pod_list_from_json(struct json_object *list, struct pt_pod_list *out, cha
 			continue;
 		}
 		if (!out->n_skipped++)
-			seterr(err, errlen, "items[%zu]: %s", i, item_err);
+			pt_seterr(err, errlen, "items[%zu]: %s", i, item_err);
 	}
 	return 0;
 }
@@ -612,7 +600,7 @@ int pt_pod_list_parse(const char *body, size_t len, struct pt_pod_list *out, cha
 	memset(out, 0, sizeof(*out));
 	ret = parse_body(body, len, &obj);
 	if (ret) {
-		seterr(err, errlen, "pod list: body is not JSON");
+		pt_seterr(err, errlen, "pod list: body is not JSON");
 		return ret;
 	}
 	ret = pt_pod_list_from_json(obj, out, err, errlen);

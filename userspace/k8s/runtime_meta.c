@@ -22,26 +22,13 @@
 #include <unistd.h>
 #include <json-c/json.h>
 
+#include "errmsg.h"
 #include "k8s/runtime_meta.h"
 
 /* An OCI spec nests a few levels; this only bounds hostile input. */
 #define JSON_MAX_DEPTH 32
 /* containerd's identifiers.Validate limit for namespaces */
 #define NAMESPACE_MAX 76
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Where a runtime keeps the Kubernetes identity in its file, and under which keys. */
 struct layout {
@@ -579,8 +566,8 @@ int pt_runtime_meta_lookup(const struct pt_runtime_dirs *dirs, const char *conta
 	if (err && errlen)
 		err[0] = '\0';
 	if (!is_container_id(container_id)) {
-		seterr(err, errlen, "container id \"%.80s\": not 64 lower-case hex digits",
-		       container_id ? container_id : "(null)");
+		pt_seterr(err, errlen, "container id \"%.80s\": not 64 lower-case hex digits",
+			  container_id ? container_id : "(null)");
 		return -EINVAL;
 	}
 	if (!dirs) {
@@ -590,8 +577,8 @@ int pt_runtime_meta_lookup(const struct pt_runtime_dirs *dirs, const char *conta
 	namespaces = dirs->containerd_namespaces ? dirs->containerd_namespaces : default_namespaces;
 	for (i = 0; namespaces[i]; i++) {
 		if (!is_namespace(namespaces[i])) {
-			seterr(err, errlen, "containerd namespace \"%.80s\": not a valid name",
-			       namespaces[i]);
+			pt_seterr(err, errlen, "containerd namespace \"%.80s\": not a valid name",
+				  namespaces[i]);
 			return -EINVAL;
 		}
 	}
@@ -611,9 +598,9 @@ int pt_runtime_meta_lookup(const struct pt_runtime_dirs *dirs, const char *conta
 	memset(out, 0, sizeof(*out));
 	if (l.first_err)
 		return l.first_err;
-	seterr(err, errlen,
-	       "container %s: unknown to containerd (%s), CRI-O (%s, %s) and docker (%s)",
-	       container_id, *containerd ? containerd : "off", *crio_state ? crio_state : "off",
-	       *crio_storage ? crio_storage : "off", *docker ? docker : "off");
+	pt_seterr(err, errlen,
+		  "container %s: unknown to containerd (%s), CRI-O (%s, %s) and docker (%s)",
+		  container_id, *containerd ? containerd : "off", *crio_state ? crio_state : "off",
+		  *crio_storage ? crio_storage : "off", *docker ? docker : "off");
 	return -ENOENT;
 }
