@@ -1,5 +1,6 @@
 """The real build/podtrail, attached to the real kernel, sees real processes
 exit, crash and get OOM-killed in kubelet-style cgroups."""
+import json
 import os
 import signal
 import subprocess
@@ -7,8 +8,8 @@ import time
 
 import pytest
 
-from conftest import (V1_MEMORY, V2_ROOT, Cgroup, Daemon, cgroupfs_path, container_id,
-                      named_copy, pod_uid, run_in_cgroup, systemd_path)
+from conftest import (PODTRAIL, V1_MEMORY, V2_ROOT, Cgroup, Daemon, cgroupfs_path,
+                      container_id, named_copy, pod_uid, run_in_cgroup, systemd_path)
 
 MiB = 1024 * 1024
 
@@ -170,3 +171,42 @@ def test_boring_exits_are_counted_not_sent(scratch):
         d.totals["oom_kills"]
     assert d.totals["records_read"] == d.totals["records_sent"], d.totals
     assert d.totals["lost"] == 0, d.totals
+
+
+def test_thread_exits_are_not_process_exits(scratch):
+    """10 threads come and go, then the process dies of SIGSEGV: one event, not eleven."""
+    d = Daemon([])
+    try:
+        prog = named_copy(scratch, "/usr/bin/python3", "threaded-crash")
+        script = ("import threading, ctypes\n"
+                  "ts = [threading.Thread(target=lambda: None) for _ in range(10)]\n"
+                  "[t.start() for t in ts]; [t.join() for t in ts]\n"
+                  "t = threading.Thread(target=lambda: ctypes.string_at(0)); t.start(); t.join()\n")
+        p = subprocess.run([prog, "-c", script], stderr=subprocess.DEVNULL)
+        assert p.returncode == -signal.SIGSEGV
+        ev = d.wait_for(lambda e: e["process"]["comm"] == "threaded-crash")
+        assert ev["reason"] == "ProcessCrashed" and ev["exit"]["signal"] == 11
+    finally:
+        assert d.stop() == 0, d.stderr()
+    assert len(d.matching(lambda e: e["process"]["comm"] == "threaded-crash")) == 1
+    assert d.totals["thread_exits"] >= 10, d.totals
+
+
+def test_200000_boring_exits_send_nothing(scratch):
+    """Fork-bomb style churn: every exit counted in the kernel, none sent to userspace."""
+    forkexit = os.path.join(os.path.dirname(PODTRAIL), "tools", "forkexit")
+    assert os.path.exists(forkexit), f"{forkexit} is missing: run make first"
+    d = Daemon([])
+    try:
+        r = subprocess.run([forkexit, "-n", "200000", "-j", "2", "--json"],
+                           capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+        assert json.loads(r.stdout)["processes"] == 200000
+    finally:
+        assert d.stop() == 0, d.stderr()
+    t = d.totals
+    assert d.matching(lambda e: e["process"]["comm"] == "forkexit") == []
+    assert t["filtered_in_kernel"] >= 200000, t
+    # What was sent came from other processes on the machine, never from the churn.
+    assert t["records_sent"] < 1000, t
+    assert t["records_read"] == t["records_sent"] and t["lost"] == 0, t
