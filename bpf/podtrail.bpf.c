@@ -25,6 +25,9 @@ const volatile __u64 fatal_signal_mask = 0;
 const volatile __u64 wakeup_interval_ns = 5000000;
 const volatile __u64 page_size = 4096;
 
+/* Written by the reader: it polls the ring until then, so no wake-up is needed. */
+volatile __u64 reader_polling_until_ns = 0;
+
 #define SIGKILL 9
 
 static __always_inline struct pt_percpu_state *percpu(void)
@@ -44,8 +47,9 @@ static __always_inline void count(struct pt_percpu_state *st, enum pt_counter c)
  * Waking the reader costs far more than the program itself, so ordinary
  * records wake it at most once per wakeup_interval_ns on each CPU. The
  * reader keeps polling for a while after every wake-up, so a record
- * submitted without one is still read within about two intervals. OOM
- * kills and sandbox deaths wake it at once.
+ * submitted without one is still read within about two intervals; while it
+ * says it is polling, nothing wakes it. OOM kills and sandbox deaths wake it
+ * at once.
  */
 static __always_inline __u64 submit_flags(struct pt_percpu_state *st, bool urgent)
 {
@@ -54,7 +58,8 @@ static __always_inline __u64 submit_flags(struct pt_percpu_state *st, bool urgen
 	if (!st)
 		return 0;
 	now = bpf_ktime_get_ns();
-	if (!urgent && now - st->last_wakeup_ns < wakeup_interval_ns)
+	if (!urgent &&
+	    (now < reader_polling_until_ns || now - st->last_wakeup_ns < wakeup_interval_ns))
 		return BPF_RB_NO_WAKEUP;
 	st->last_wakeup_ns = now;
 	st->counters[PT_CNT_WAKEUPS]++;
@@ -87,30 +92,69 @@ static __always_inline void fill_header(struct pt_record_header *hdr, __u16 kind
 
 /* ---- process exit -------------------------------------------------------- */
 
-static __always_inline int handle_exit(struct task_struct *task)
+/* What decides whether an exit is worth a record, read as cheaply as each hook allows. */
+struct exit_facts {
+	__u32 exit_code;
+	__u32 ns_pid;
+	__u32 ns_level;
+};
+
+/*
+ * tp_btf: the task pointer is trusted, so plain loads (no helper calls) read
+ * it. Returns false for a thread exit that does not end its process.
+ */
+static __always_inline bool exit_facts_btf(struct task_struct *task, struct exit_facts *f)
+{
+	struct pid *pid;
+
+	if (task->signal->live.counter != 0)
+		return false;
+	f->exit_code = task->exit_code;
+	pid = task->group_leader->thread_pid;
+	f->ns_level = pid->level;
+	/* Host processes (level 0) need no look at the pid's numbers[]. */
+	f->ns_pid = f->ns_level ? task_ns_tgid(task, &f->ns_level) : task->tgid;
+	return true;
+}
+
+/* Classic tracepoint: only the current task, read through CO-RE helpers. */
+static __always_inline bool exit_facts_core(struct task_struct *task, struct exit_facts *f)
+{
+	if (BPF_CORE_READ(task, signal, live.counter) != 0)
+		return false;
+	f->exit_code = BPF_CORE_READ(task, exit_code);
+	f->ns_level = 0;
+	f->ns_pid = task_ns_tgid(task, &f->ns_level);
+	return true;
+}
+
+static __always_inline int handle_exit(struct task_struct *task, bool btf)
 {
 	struct pt_percpu_state *st = percpu();
 	struct pt_exit_record *rec;
 	struct task_struct *parent;
 	struct cgroup *cgrp, *pcgrp;
-	__u32 ns_level = 0, ns_pid, exit_code, tgid, flags = 0;
+	__u32 ns_level, ns_pid, exit_code, tgid, flags = 0;
 	char comm[PT_COMM_LEN] __attribute__((aligned(8))) = {};
+	struct exit_facts f = {};
 	struct pt_killer *killer;
 	struct pt_oom *oom;
-	bool v1, pv1;
+	bool v1, pv1, process_ends;
 
 	/* Only the last thread ends the process. */
-	if (BPF_CORE_READ(task, signal, live.counter) != 0) {
+	process_ends = btf ? exit_facts_btf(task, &f) : exit_facts_core(task, &f);
+	if (!process_ends) {
 		count(st, PT_CNT_THREAD_EXIT);
 		return 0;
 	}
 	count(st, PT_CNT_EXIT_SEEN);
-
-	exit_code = BPF_CORE_READ(task, exit_code);
-	ns_pid = task_ns_tgid(task, &ns_level);
+	exit_code = f.exit_code;
+	ns_pid = f.ns_pid;
+	ns_level = f.ns_level;
 	if (ns_level > 0 && ns_pid == 1)
 		flags |= PT_FLAG_PIDNS_INIT;
-	BPF_CORE_READ_STR_INTO(&comm, task, comm);
+	/* The exiting task is current; the helper zero-pads, as the compare needs. */
+	bpf_get_current_comm(&comm, sizeof(comm));
 	if (comm_is_sandbox(comm))
 		flags |= PT_FLAG_SANDBOX;
 	if (exit_code == 0 && !(flags & (PT_FLAG_PIDNS_INIT | PT_FLAG_SANDBOX))) {
@@ -181,13 +225,13 @@ static __always_inline int handle_exit(struct task_struct *task)
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(exit_btf, struct task_struct *task)
 {
-	return handle_exit(task);
+	return handle_exit(task, true);
 }
 
 SEC("tracepoint/sched/sched_process_exit")
 int exit_tp(void *ctx)
 {
-	return handle_exit((struct task_struct *)bpf_get_current_task());
+	return handle_exit((struct task_struct *)bpf_get_current_task(), false);
 }
 
 /* ---- fatal signals ------------------------------------------------------- */
@@ -208,9 +252,13 @@ static __always_inline int remember_killer(__u32 target, int sig, int code)
 	k.sig = sig;
 	k.code = code;
 	bpf_get_current_comm(&k.comm, sizeof(k.comm));
-	struct cgroup *cgrp = task_attribution_cgroup(sender, &v1);
-	k.cgroup_id = cgroup_id_of(cgrp);
-	read_cgroup_leaf(cgrp, k.cgroup_leaf);
+	/* A fault or raise(): the sender's cgroup is the target's own, already in its record. */
+	if (k.tgid != target && k.pid != target) {
+		struct cgroup *cgrp = task_attribution_cgroup(sender, &v1);
+
+		k.cgroup_id = cgroup_id_of(cgrp);
+		read_cgroup_leaf(cgrp, k.cgroup_leaf);
+	}
 	bpf_map_update_elem(&killers, &target, &k, BPF_ANY);
 	count(st, PT_CNT_SIGNAL_FATAL);
 	return 0;

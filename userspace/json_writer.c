@@ -34,8 +34,17 @@ static void string(FILE *f, const char *v)
 
 	putc('"', f);
 	while (*s) {
+		size_t plain = 0;
 		int n;
 
+		/* Runs of characters that need no escaping go out in one call. */
+		while (s[plain] >= 0x20 && s[plain] < 0x7f && s[plain] != '"' && s[plain] != '\\')
+			plain++;
+		if (plain) {
+			fwrite(s, 1, plain, f);
+			s += plain;
+			continue;
+		}
 		if (*s == '"' || *s == '\\') {
 			putc('\\', f);
 			putc(*s++, f);

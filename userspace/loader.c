@@ -149,6 +149,11 @@ int pt_loader_ringbuf_fd(const struct pt_loader *l)
 	return bpf_map__fd(l->skel->maps.events);
 }
 
+volatile uint64_t *pt_loader_polling_until(const struct pt_loader *l)
+{
+	return (volatile uint64_t *)&l->skel->bss->reader_polling_until_ns;
+}
+
 const char *pt_loader_flavour(const struct pt_loader *l)
 {
 	return l->btf ? "tp_btf" : "tracepoint";

@@ -36,6 +36,8 @@ int pt_loader_open(const struct pt_loader_config *cfg, struct pt_loader **out, c
 int pt_loader_ringbuf_fd(const struct pt_loader *l);
 /* Which flavour was attached: "tp_btf" or "tracepoint". */
 const char *pt_loader_flavour(const struct pt_loader *l);
+/* Where the reader tells the programs until when it polls (CLOCK_MONOTONIC ns). */
+volatile uint64_t *pt_loader_polling_until(const struct pt_loader *l);
 /* Sum the per-CPU counters into @out (indexed by enum pt_counter). */
 int pt_loader_read_counters(const struct pt_loader *l, uint64_t out[PT_CNT__MAX]);
 /* Detach the programs (the ring buffer stays readable until close). */

@@ -61,6 +61,12 @@ static int write_stdout(void *ctx, const struct pt_emitted *e)
 	return pt_output_write(stdout, d->opts->output, e);
 }
 
+/* Lines are written per event and flushed once per batch of records: one write(2), not many. */
+static void flush_stdout(void *ctx)
+{
+	fflush(stdout);
+}
+
 static void on_signal(void *ctx, int fd, uint32_t events)
 {
 	struct daemon *d = ctx;
@@ -180,8 +186,9 @@ static int wire(struct daemon *d, char **envp, char *host, size_t hostlen, char 
 		e = pt_loop_add(d->loop, d->sigfd, EPOLLIN, on_signal, d);
 	if (!e)
 		e = pt_ring_reader_new(d->loop, pt_loader_ringbuf_fd(d->loader),
-				       d->opts->wakeup_interval_ns, pt_pipeline_on_record,
-				       &d->pipeline, &d->reader);
+				       d->opts->wakeup_interval_ns,
+				       pt_loader_polling_until(d->loader), pt_pipeline_on_record,
+				       flush_stdout, &d->pipeline, &d->reader);
 	if (e) {
 		snprintf(err, errlen, "cannot start the event loop: %s", strerror(-e));
 		return e;

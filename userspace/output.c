@@ -245,7 +245,5 @@ int pt_output_write(FILE *f, enum pt_output_format fmt, const struct pt_emitted 
 {
 	int err = fmt == PT_OUTPUT_JSON ? write_json(f, e) : write_text(f, e);
 
-	if (fflush(f) != 0 || ferror(f))
-		return -EIO;
-	return err;
+	return ferror(f) ? -EIO : err;
 }

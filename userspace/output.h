@@ -37,7 +37,7 @@ struct pt_emitted {
 void pt_output_header(FILE *f, enum pt_output_format fmt);
 /* Copy @in with control bytes as '?': a process name may hold any byte, a line must stay one. */
 void pt_printable(const char *in, char *out, size_t len);
-/* Write one line and flush; returns 0 or -errno. */
+/* Write one line (the caller flushes, once per batch); returns 0 or -errno. */
 int pt_output_write(FILE *f, enum pt_output_format fmt, const struct pt_emitted *e);
 
 #endif

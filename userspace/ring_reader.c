@@ -14,7 +14,9 @@ struct pt_ring_reader {
 	uint64_t interval_ns;	 /* the kernel's wake-up interval */
 	uint64_t last_active_ns; /* last wake-up, or last poll that found records */
 	bool timer_armed;
+	volatile uint64_t *polling_until;
 	pt_record_fn fn;
+	pt_batch_fn batch;
 	void *ctx;
 };
 
@@ -28,16 +30,25 @@ static int on_record(void *ctx, void *data, size_t size)
 
 int pt_ring_reader_drain(struct pt_ring_reader *r)
 {
-	return ring_buffer__consume(r->rb);
+	int n = ring_buffer__consume(r->rb);
+
+	if (n > 0 && r->batch)
+		r->batch(r->ctx);
+	return n;
 }
 
-/* Poll again one interval from now, until two intervals passed with nothing. */
+/*
+ * Poll again one interval from now, until two intervals passed with nothing,
+ * and tell the programs so: a record submitted before then is read by a poll.
+ */
 static void schedule_poll(struct pt_ring_reader *r, uint64_t now)
 {
 	if (now - r->last_active_ns <= 2 * r->interval_ns) {
 		if (!r->timer_armed && pt_timer_arm(r->timer_fd, r->interval_ns) == 0)
 			r->timer_armed = true;
 	}
+	if (r->polling_until)
+		*r->polling_until = r->timer_armed ? r->last_active_ns + 2 * r->interval_ns : 0;
 }
 
 static void on_wakeup(void *ctx, int fd, uint32_t events)
@@ -63,7 +74,8 @@ static void on_timer(void *ctx, int fd, uint32_t events)
 }
 
 int pt_ring_reader_new(struct pt_loop *loop, int map_fd, uint64_t wakeup_interval_ns,
-		       pt_record_fn fn, void *ctx, struct pt_ring_reader **out)
+		       volatile uint64_t *polling_until, pt_record_fn fn, pt_batch_fn batch,
+		       void *ctx, struct pt_ring_reader **out)
 {
 	struct pt_ring_reader *r = calloc(1, sizeof(*r));
 	int e;
@@ -72,6 +84,8 @@ int pt_ring_reader_new(struct pt_loop *loop, int map_fd, uint64_t wakeup_interva
 		return -ENOMEM;
 	r->loop = loop;
 	r->fn = fn;
+	r->batch = batch;
+	r->polling_until = polling_until;
 	r->ctx = ctx;
 	r->interval_ns = wakeup_interval_ns ? wakeup_interval_ns : 1000000;
 	r->timer_fd = -1;

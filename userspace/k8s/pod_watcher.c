@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,6 +131,8 @@ static void on_list_done(void *ctx, const struct pt_http_response *r)
 	pt_pod_cache_replace(w->cache, &list, pt_now_ns());
 	snprintf(w->rv, sizeof(w->rv), "%s", list.resource_version);
 	pt_pod_list_free(&list);
+	/* A list parses into far more memory than the cache keeps: give it back. */
+	malloc_trim(0);
 	w->synced = true;
 	w->gone = false;
 	w->failures_in_row = 0;
