@@ -128,7 +128,7 @@ test: deps
 	$(MAKE) test-fuzz
 
 bench: deps all
-	tools/bench.sh
+	tools/bench.sh $(ARGS)
 
 run: deps all
 	$(BUILD)/podtrail $(ARGS)
