@@ -40,4 +40,22 @@ struct {
 	__type(value, struct pt_oom);
 } oom_victims SEC(".maps");
 
+/*
+ * Processes already reported. Threads exiting together can each read the
+ * thread count as 0 at the tracepoint; the first one to insert its process's
+ * key reports it. Keyed by tgid and start time, so a reused pid is new.
+ */
+struct pt_exit_key {
+	__u32 tgid;
+	__u32 _pad;
+	__u64 start_ns;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct pt_exit_key);
+	__type(value, __u8);
+} exited_groups SEC(".maps");
+
 #endif

@@ -97,6 +97,7 @@ struct exit_facts {
 	__u32 exit_code;
 	__u32 ns_pid;
 	__u32 ns_level;
+	__u32 nr_threads; /* threads not yet released: > 1 when several exit together */
 };
 
 /*
@@ -109,6 +110,7 @@ static __always_inline bool exit_facts_btf(struct task_struct *task, struct exit
 
 	if (task->signal->live.counter != 0)
 		return false;
+	f->nr_threads = task->signal->nr_threads;
 	f->exit_code = task->exit_code;
 	pid = task->group_leader->thread_pid;
 	f->ns_level = pid->level;
@@ -122,6 +124,7 @@ static __always_inline bool exit_facts_core(struct task_struct *task, struct exi
 {
 	if (BPF_CORE_READ(task, signal, live.counter) != 0)
 		return false;
+	f->nr_threads = BPF_CORE_READ(task, signal, nr_threads);
 	f->exit_code = BPF_CORE_READ(task, exit_code);
 	f->ns_level = 0;
 	f->ns_pid = task_ns_tgid(task, &f->ns_level);
@@ -143,6 +146,15 @@ static __always_inline int handle_exit(struct task_struct *task, bool btf)
 
 	/* Only the last thread ends the process. */
 	process_ends = btf ? exit_facts_btf(task, &f) : exit_facts_core(task, &f);
+	if (process_ends && f.nr_threads > 1) {
+		/* Several threads saw the end: only the first reports the process. */
+		struct pt_exit_key key = { .tgid = BPF_CORE_READ(task, tgid),
+					   .start_ns =
+					       BPF_CORE_READ(task, group_leader, start_time) };
+		__u8 one = 1;
+
+		process_ends = bpf_map_update_elem(&exited_groups, &key, &one, BPF_NOEXIST) == 0;
+	}
 	if (!process_ends) {
 		count(st, PT_CNT_THREAD_EXIT);
 		return 0;
