@@ -52,22 +52,34 @@ def api(tmp_path_factory):
 
 
 class Agent:
-    def __init__(self, api, args=(), wrapper=(), binary=None, attach_timeout=30):
+    def __init__(self, api, args=(), wrapper=(), binary=None, attach_timeout=30, kubeconfig=None,
+                 verbose=1, wait_watch=True):
+        """kubeconfig: another one than the server's own; wait_watch=False:
+        return once attached (for a server it cannot or may not reach)."""
         require_root()
+        log = api.requests()
+        since = log[-1]["seq"] if log else 0  # this agent's requests, not an earlier one's
         self.proc = subprocess.Popen(
-            [*wrapper, binary or PODTRAIL, "--kubeconfig", api.kubeconfig, "--node-name", NODE,
-             "-v", "1", "--metrics-address", "127.0.0.1:0", *args],
+            [*wrapper, binary or PODTRAIL, "--kubeconfig", kubeconfig or api.kubeconfig,
+             "--node-name", NODE, "-v", str(verbose), "--metrics-address", "127.0.0.1:0", *args],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.lines = []
         self.attached = threading.Event()
         threading.Thread(target=self._read, daemon=True).start()
-        assert self.attached.wait(attach_timeout), "podtrail did not attach: " + self.stderr()
-        # Ready once it listed and started watching the node's pods.
-        assert api.wait_until(lambda: api.requests(method="GET", path="^/api/v1/pods") and
-                              any("watch" in e.get("query", "") for e in
-                                  api.requests(method="GET", path="^/api/v1/pods")),
-                              attach_timeout), \
-            "podtrail never watched pods: " + self.stderr()
+        try:
+            assert self.attached.wait(attach_timeout), "podtrail did not attach: " + self.stderr()
+            if not wait_watch:
+                return
+            # Ready once it listed and started watching the node's pods.
+            assert api.wait_until(lambda: any("watch" in e.get("query", "") for e in
+                                              api.requests(method="GET", path="^/api/v1/pods",
+                                                           since=since)),
+                                  attach_timeout), \
+                "podtrail never watched pods: " + self.stderr()
+        except AssertionError:
+            self.proc.kill()  # no agent left behind to write into later tests
+            self.proc.wait()
+            raise
 
     def _read(self):
         for line in self.proc.stderr:

@@ -30,6 +30,18 @@ logged, never subject to injected faults. JSON bodies, all optional:
     POST /_fake/fail       {"count":1,"status":500,"path":REGEX,"method":M,"message":S}
     POST /_fake/throttle   {"count":1,"retryAfter":1,"path":REGEX,"method":M}   (429)
     POST /_fake/latency    {"seconds":0.5,"path":REGEX,"method":M}   (0 clears)
+    POST /_fake/status     {"count":1,"status":500,"reason":R,"message":S,...}  a Status
+                           as given: an empty message or reason is left out
+    POST /_fake/respond    {"count":1,"status":200,"headers":{},"body":TEXT or
+                           "bodyBase64":B64,"contentType":CT,...}  raw response bytes
+    POST /_fake/stall      {"count":1,"seconds":20,"afterBytes":0,"afterEvents":0,
+                           "then":"close"|"finish",...}  headers and part of the
+                           body, then nothing for a while
+    POST /_fake/corrupt-watch {"count":1,"data":TEXT,"afterEvents":1,
+                           "then":"continue"|"close"|"abort",...}  bytes on a watch
+    (all of these, and /_fake/fail and /_fake/throttle, also take "watch": true
+    (watch requests only) or false (never a watch))
+    POST /_fake/rotate-token {"token":T}  the old main token gets 401 from now on
     POST /_fake/clear-faults
     POST /_fake/drop-watches                      close every watch stream mid-stream
     POST /_fake/refuse     {"seconds":2,"dropExisting":true}   close the listener
@@ -156,6 +168,49 @@ current-context: fakeapi
     return path
 
 
+def make_ca(d, cn="other-ca"):
+    """A CA of its own in d (ca.crt, ca.key), e.g. the wrong CA for a client."""
+    os.makedirs(d, exist_ok=True)
+    if not os.path.exists(os.path.join(d, "ca.crt")):
+        _openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "ca.key", cwd=d)
+        _openssl("req", "-x509", "-new", "-key", "ca.key", "-subj", f"/CN={cn}", "-days", "3650",
+                 "-addext", "basicConstraints=critical,CA:TRUE",
+                 "-addext", "keyUsage=critical,keyCertSign,cRLSign", "-out", "ca.crt", cwd=d)
+    return os.path.join(d, "ca.crt")
+
+
+def write_client_kubeconfig(path, url, pki_dir, token=None, token_file=None, ca_file=None, ca_data=None,
+                            insecure=False, client_cert=False):
+    """One cluster, one user, one context ("fakeapi"). CA: ca_file (a path in
+    the kubeconfig), ca_data (PEM, inlined), the server's own CA (default) or
+    none with insecure; user: token, tokenFile and/or the client certificate."""
+    cluster = [f"    server: {url}"]
+    if insecure:
+        cluster.append("    insecure-skip-tls-verify: true")
+    elif ca_file:
+        cluster.append(f"    certificate-authority: {ca_file}")
+    else:
+        pem = ca_data if ca_data is not None else open(os.path.join(pki_dir, "ca.crt")).read()
+        cluster.append("    certificate-authority-data: " + base64.b64encode(
+            pem.encode() if isinstance(pem, str) else pem).decode())
+    user = []
+    if token is not None:
+        user.append(f"    token: {token}")
+    if token_file:
+        user.append(f"    tokenFile: {token_file}")
+    if client_cert:
+        user.append(f"    client-certificate-data: {_b64file(os.path.join(pki_dir, 'client.crt'))}")
+        user.append(f"    client-key-data: {_b64file(os.path.join(pki_dir, 'client.key'))}")
+    text = ("apiVersion: v1\nkind: Config\nclusters:\n- name: fakeapi\n  cluster:\n" + "\n".join(cluster) +
+            "\nusers:\n- name: fakeapi\n  user:\n" + ("\n".join(user) if user else "    {}") +
+            "\ncontexts:\n- name: fakeapi\n  context:\n    cluster: fakeapi\n    user: fakeapi\n"
+            "    namespace: default\ncurrent-context: fakeapi\n")
+    with open(path + ".tmp", "w") as f:
+        f.write(text)
+    os.replace(path + ".tmp", path)
+    return path
+
+
 # --------------------------------------------------------------------------
 # Fault injection and the request log
 
@@ -166,24 +221,45 @@ FAULT_REASONS = {500: ("InternalError", "Internal error occurred: injected fault
                                   "but may still be processing the request")}
 
 
+class ResponseFault:
+    """What to do to one matching response instead of (or on top of) the
+    real one. kind: "respond" (raw status, headers and body bytes; body may be
+    a callable(fake) -> bytes, called when the request comes), "rewrite"
+    (fn(status, headers, body) -> (status, headers, body) on the real
+    response; not for watches), "stall" (the status line, headers and the
+    first after_bytes of the body, or after_events watch events, then
+    nothing for `seconds`; then "close" the connection or "finish" the
+    response), "corrupt" (a watch: after after_events events, `data` as a
+    chunk of the stream; then "continue" streaming, "close" it cleanly or
+    "abort" the connection)."""
+
+    def __init__(self, kind, status=200, headers=None, body=b"", content_type="application/json",
+                 fn=None, seconds=0.0, after_bytes=0, after_events=0, data=b"", then=None):
+        self.kind, self.status, self.headers, self.body = kind, status, dict(headers or {}), body
+        self.content_type, self.fn, self.seconds = content_type, fn, seconds
+        self.after_bytes, self.after_events, self.data, self.then = after_bytes, after_events, data, then
+
+
 class Faults:
     def __init__(self):
         self.lock = threading.Lock()
-        self.rules = []     # [remaining, APIError, path regex, method]
+        self.rules = []     # [remaining, APIError or ResponseFault, path regex, method, watch]
         self.latency = []   # (seconds, path regex, method)
 
     @staticmethod
-    def _match(path_re, method, req_method, req_path):
-        return (not method or method.upper() == req_method) and (not path_re or re.search(path_re, req_path))
+    def _match(path_re, method, req_method, req_path, watch=None, req_watch=False):
+        return (not method or method.upper() == req_method) and (not path_re or re.search(path_re, req_path)) \
+            and (watch is None or bool(watch) == bool(req_watch))
 
-    def add(self, count, error, path=None, method=None):
+    def add(self, count, error, path=None, method=None, watch=None):
         with self.lock:
-            self.rules.append([count, error, path, method])
+            self.rules.append([count, error, path, method, watch])
 
-    def take(self, method, path):
+    def take(self, method, path, watch=False):
+        """The first rule left that matches, in the order they were added."""
         with self.lock:
             for rule in self.rules:
-                if rule[0] > 0 and self._match(rule[2], rule[3], method, path):
+                if rule[0] > 0 and self._match(rule[2], rule[3], method, path, rule[4], watch):
                     rule[0] -= 1
                     return rule[1]
         return None
@@ -243,37 +319,73 @@ class Handler(BaseHTTPRequestHandler):
         return self.rfile.read(n) if n else b""
 
     def log_entry(self, status, watch=False):
+        """Logs the request; returns the entry (watches update it as they stream)."""
         fake = self.server.fake
         if self.is_control:
-            return
+            return None
         body = None
         if self.body:
             try:
                 body = json.loads(self.body)
             except ValueError:
                 body = self.body.decode("utf-8", "replace")
-        fake.record({"method": self.command, "path": self.url.path, "query": self.url.query,
+        return fake.record({"method": self.command, "path": self.url.path, "query": self.url.query,
                      "params": self.params, "contentType": self.headers.get("Content-Type", ""),
                      "accept": self.headers.get("Accept", ""), "status": status, "user": self.user,
                      "userAgent": self.headers.get("User-Agent", ""), "watch": watch, "body": body,
-                     "time": self.t0})
+                     "time": self.t0, "fault": self.fault.kind if self.fault else None})
 
     def send(self, code, payload, ctype="application/json", headers=()):
         if isinstance(payload, (dict, list)):
             data = (json.dumps(payload, separators=(",", ":"), ensure_ascii=False) + "\n").encode()
         else:
             data = payload if isinstance(payload, bytes) else payload.encode()
+        headers = [("Content-Type", ctype), *headers]
+        f = self.fault
+        if f and f.kind == "rewrite":
+            code, hdrs, data = f.fn(code, dict(headers), data)
+            headers = list(hdrs.items())
         self.log_entry(code)
         self.send_response(code)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("Cache-Control", "no-cache, private")
+        names = {k.lower() for k, _ in headers}
+        if "content-length" not in names:
+            self.send_header("Content-Length", str(len(data)))
+        if "cache-control" not in names:
+            self.send_header("Cache-Control", "no-cache, private")
         self.send_header("Audit-Id", str(uuid.uuid4()))
         for k, v in headers:
             self.send_header(k, v)
         self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(data)
+        if self.command == "HEAD":
+            return
+        if f and f.kind == "stall":
+            self.wfile.write(data[:f.after_bytes])
+            self.wfile.flush()
+            if not self.stall(f) or f.then != "finish":
+                return
+            data = data[f.after_bytes:]
+        self.wfile.write(data)
+
+    def stall(self, f):
+        """Send nothing for f.seconds (less if the server stops); False: the
+        connection was closed ("close"), True: go on ("finish")."""
+        self.server.fake.stopping.wait(f.seconds)
+        if f.then == "finish" and not self.server.fake.stopping.is_set():
+            return True
+        self.abort()
+        return False
+
+    def send_raw(self, f):
+        """An injected response: status, headers and body bytes as given."""
+        body = f.body(self.server.fake) if callable(f.body) else f.body
+        if isinstance(body, (dict, list)):
+            body = (json.dumps(body, separators=(",", ":")) + "\n").encode()
+        elif isinstance(body, str):
+            body = body.encode()
+        hdrs = dict(f.headers)
+        if f.content_type and not any(k.lower() == "content-type" for k in hdrs):
+            hdrs["Content-Type"] = f.content_type
+        self.send(f.status, body, hdrs.pop("Content-Type", "application/json"), list(hdrs.items()))
 
     def send_error_status(self, err):
         self.send(err.code, err.status(), headers=list(err.headers.items()))
@@ -282,8 +394,10 @@ class Handler(BaseHTTPRequestHandler):
         self.t0 = time.time()
         self.url = urlsplit(self.path)
         self.params = {k: v[0] for k, v in parse_qs(self.url.query, keep_blank_values=True).items()}
-        self.user, self.body = None, b""
+        self.user, self.body, self.fault = None, b"", None
         self.is_control = self.url.path.startswith("/_fake/")
+        self.is_watch = self.params.get("watch", "") in ("1", "t", "T", "true", "TRUE", "True") or \
+            "/watch/" in self.url.path
         fake = self.server.fake
         try:
             self.body = self.read_body()
@@ -295,9 +409,12 @@ class Handler(BaseHTTPRequestHandler):
             self.user = fake.authenticate(self)
             if self.user is None:
                 raise APIError(401, "Unauthorized", "Unauthorized")
-            err = fake.faults.take(self.command, self.url.path)
-            if err:
+            err = fake.faults.take(self.command, self.url.path, self.is_watch)
+            if isinstance(err, APIError):
                 raise err
+            self.fault = err
+            if err and err.kind == "respond":
+                return self.send_raw(err)
             self.route()
         except APIError as e:
             self.send_error_status(e)
@@ -487,7 +604,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def serve_watch(self, stream):
         fake = self.server.fake
-        self.log_entry(200, watch=True)
+        entry = self.log_entry(200, watch=True)
+        if entry is not None:
+            entry["sentResourceVersion"], entry["sentEvents"] = None, 0
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Transfer-Encoding", "chunked")
@@ -498,14 +617,45 @@ class Handler(BaseHTTPRequestHandler):
         timeout = stream.timeout if stream.timeout else fake.watch_timeout
         deadline = start + timeout
         interval = fake.bookmark_interval
+        f = self.fault if self.fault and self.fault.kind in ("stall", "corrupt") else None
+        sent = [0]
 
         def next_bookmark(now):
             t = now + interval
             return min(t, deadline - 2) if deadline - 2 > now else t
+
+        def emit(ev):
+            """Writes one event; False: the injected fault ended the stream."""
+            nonlocal f
+            self.write_chunk(json.dumps(ev, separators=(",", ":")).encode() + b"\n")
+            fake._note_sent(entry, ev)
+            sent[0] += 1
+            return fault_point()
+
+        def fault_point():
+            nonlocal f
+            if not f or sent[0] < f.after_events:
+                return True
+            g, f = f, None
+            if g.kind == "stall":
+                self.wfile.flush()
+                return self.stall(g)
+            self.write_chunk(g.data)
+            self.wfile.flush()
+            if g.then == "close":
+                self.wfile.write(b"0\r\n\r\n")
+                return False
+            if g.then == "abort":
+                self.abort()
+                return False
+            return True
         nb = next_bookmark(start)
         try:
+            if not fault_point():
+                return
             for ev in stream.initial:
-                self.write_chunk(json.dumps(ev, separators=(",", ":")).encode() + b"\n")
+                if not emit(ev):
+                    return
             if stream.done:
                 self.wfile.write(b"0\r\n\r\n")
                 return
@@ -517,10 +667,12 @@ class Handler(BaseHTTPRequestHandler):
                     self.abort()
                     return
                 for ev in events:
-                    self.write_chunk(json.dumps(ev, separators=(",", ":")).encode() + b"\n")
+                    if not emit(ev):
+                        return
                 now = time.monotonic()
                 if stream.allow_bookmarks and now >= nb:
-                    self.write_chunk(json.dumps(stream.bookmark(), separators=(",", ":")).encode() + b"\n")
+                    if not emit(stream.bookmark()):
+                        return
                     nb = next_bookmark(now)
                 if now >= deadline:
                     self.wfile.write(b"0\r\n\r\n")
@@ -565,10 +717,28 @@ class Handler(BaseHTTPRequestHandler):
             fake.reset_log()
         elif path == "/_fake/fail":
             fake.fail_next(args.get("count", 1), args.get("status", 500), args.get("path"),
-                           args.get("method"), args.get("message"))
+                           args.get("method"), args.get("message"), args.get("watch"))
         elif path == "/_fake/throttle":
             fake.throttle_next(args.get("count", 1), args.get("retryAfter", 1), args.get("path"),
-                               args.get("method"))
+                               args.get("method"), args.get("watch"))
+        elif path == "/_fake/status":
+            fake.status_next(args.get("count", 1), args.get("status", 500), args.get("reason", ""),
+                             args.get("message", ""), args.get("path"), args.get("method"), args.get("watch"))
+        elif path == "/_fake/respond":
+            body = base64.b64decode(args["bodyBase64"]) if "bodyBase64" in args else args.get("body", "")
+            fake.respond_next(body, args.get("status", 200), args.get("headers"), args.get("count", 1),
+                              args.get("path"), args.get("method"), args.get("watch"),
+                              args.get("contentType", "application/json"))
+        elif path == "/_fake/stall":
+            fake.stall_next(args.get("seconds", 10), args.get("afterBytes", 0), args.get("afterEvents", 0),
+                            args.get("then", "close"), args.get("count", 1), args.get("path"),
+                            args.get("method"), args.get("watch"))
+        elif path == "/_fake/corrupt-watch":
+            fake.corrupt_watch_next(args.get("data", "<html>502 Bad Gateway</html>\n"),
+                                    args.get("afterEvents", 1), args.get("then", "continue"),
+                                    args.get("count", 1), args.get("path"))
+        elif path == "/_fake/rotate-token":
+            return self.send(200, {"token": fake.rotate_token(args.get("token"))})
         elif path == "/_fake/latency":
             fake.set_latency(args.get("seconds", 0), args.get("path"), args.get("method"))
         elif path == "/_fake/clear-faults":
@@ -654,6 +824,7 @@ class FakeAPIServer:
         self.tokens.update(tokens or {})
         self.api = API()
         self.faults = Faults()
+        self.stopping = threading.Event()   # ends injected stalls early
         self.log, self.log_lock, self.seq = [], threading.Lock(), 0
         self.conns, self.conns_lock = set(), threading.Lock()
         self.httpd = self.serve_thread = self.reopen_timer = None
@@ -685,6 +856,7 @@ class FakeAPIServer:
         self.serve_thread.start()
 
     def stop(self):
+        self.stopping.set()
         with self.listen_lock:
             if self.reopen_timer:
                 self.reopen_timer.cancel()
@@ -734,6 +906,13 @@ class FakeAPIServer:
             self.reopen_timer = threading.Timer(seconds, self._reopen)
             self.reopen_timer.daemon = True
             self.reopen_timer.start()
+
+    def accept_connections(self):
+        """End a refuse_connections() outage now."""
+        with self.listen_lock:
+            if self.reopen_timer:
+                self.reopen_timer.cancel()
+        self._reopen()
 
     def _reopen(self):
         with self.listen_lock:
@@ -856,6 +1035,16 @@ class FakeAPIServer:
             self.seq += 1
             entry["seq"] = self.seq
             self.log.append(entry)
+        return entry
+
+    def _note_sent(self, entry, ev):
+        """A watch stream sent ev: remember the last resourceVersion it carried."""
+        rv = ((ev.get("object") or {}).get("metadata") or {}).get("resourceVersion")
+        if entry is not None:
+            with self.log_lock:
+                if rv:
+                    entry["sentResourceVersion"] = rv
+                entry["sentEvents"] = entry.get("sentEvents", 0) + 1
 
     def requests(self, method=None, path=None, since=0):
         """Logged requests, optionally by method and path regex, with seq > since."""
@@ -871,14 +1060,74 @@ class FakeAPIServer:
             self.log = []
 
     # ---- faults
-    def fail_next(self, count=1, status=500, path=None, method=None, message=None):
+    def fail_next(self, count=1, status=500, path=None, method=None, message=None, watch=None):
         reason, msg = FAULT_REASONS.get(status, ("InternalError", f"injected fault {status}"))
-        self.faults.add(count, APIError(status, reason, message or msg), path, method)
+        self.faults.add(count, APIError(status, reason, message or msg), path, method, watch)
 
-    def throttle_next(self, count=1, retry_after=1, path=None, method=None):
+    def throttle_next(self, count=1, retry_after=1, path=None, method=None, watch=None):
         self.faults.add(count, APIError(429, "TooManyRequests", "Too many requests, please try again later.",
                                         status_details(retry=retry_after),
-                                        {"Retry-After": str(retry_after)}), path, method)
+                                        {"Retry-After": str(retry_after)}), path, method, watch)
+
+    def status_next(self, count=1, status=500, reason="", message="", path=None, method=None, watch=None):
+        """The next matching requests get a Status with exactly this code,
+        reason and message; empty ones are left out (Go's omitempty), e.g. a
+        Status with no message at all."""
+        self.faults.add(count, APIError(status, reason, message), path, method, watch)
+
+    def respond_next(self, body=b"", status=200, headers=None, count=1, path=None, method=None, watch=None,
+                     content_type="application/json"):
+        """The next matching requests get this raw response instead of the
+        real one: body as bytes, text, a dict/list (JSON) or callable(fake)
+        returning one of those when the request comes."""
+        self.faults.add(count, ResponseFault("respond", status, headers, body, content_type), path, method, watch)
+
+    def rewrite_next(self, fn, count=1, path=None, method=None, watch=False):
+        """The real response of the next matching requests (not watches) goes
+        through fn(status, headers dict, body bytes) -> (status, headers, body)."""
+        self.faults.add(count, ResponseFault("rewrite", fn=fn), path, method, watch)
+
+    def stall_next(self, seconds, after_bytes=0, after_events=0, then="close", count=1, path=None,
+                   method=None, watch=None):
+        """The next matching requests get the status line, the headers (with
+        the full Content-Length) and after_bytes of the body (a watch:
+        after_events events), then nothing for `seconds`; then the
+        connection is closed ("close") or the response completed ("finish")."""
+        assert then in ("close", "finish"), then
+        self.faults.add(count, ResponseFault("stall", seconds=seconds, after_bytes=after_bytes,
+                                             after_events=after_events, then=then), path, method, watch)
+
+    def corrupt_watch_next(self, data=b"<html>502 Bad Gateway</html>\n", after_events=1, then="continue",
+                           count=1, path=None):
+        """The next matching watches send `data` as a chunk of the stream
+        after after_events good events (bookmarks count), then go on
+        ("continue"), end cleanly ("close") or cut the connection ("abort")."""
+        assert then in ("continue", "close", "abort"), then
+        self.faults.add(count, ResponseFault("corrupt", data=data if isinstance(data, bytes) else data.encode(),
+                                             after_events=after_events, then=then), path, None, True)
+
+    def rotate_token(self, new=None, write_files=True):
+        """A new main token; the old one gets 401 from now on, as an expired
+        one would. write_files: also DIR/token, kubeconfig, serviceaccount/token."""
+        new = new or secrets.token_hex(24)
+        old = self.token
+        self.tokens[new] = self.tokens.pop(old)
+        self.token = new
+        if write_files:
+            with open(os.path.join(self.dir, "token"), "w") as f:
+                f.write(new)
+            if self.httpd is not None:
+                write_kubeconfig(self.dir, self.url, new)
+        return new
+
+    def client_kubeconfig(self, path, token=None, token_file=None, ca_file=None, ca_data=None,
+                          insecure=False, client_cert=False, server=None):
+        """Writes a kubeconfig for a client of this server with other
+        settings: a token, a tokenFile, another CA (file or PEM data),
+        insecure-skip-tls-verify, the client certificate. Returns path."""
+        return write_client_kubeconfig(path, server or self.url, self.dir, token=token, token_file=token_file,
+                                       ca_file=ca_file, ca_data=ca_data, insecure=insecure,
+                                       client_cert=client_cert)
 
     def set_latency(self, seconds, path=None, method=None):
         with self.faults.lock:

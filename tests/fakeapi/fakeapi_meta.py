@@ -37,11 +37,17 @@ class APIError(Exception):
         self.details, self.headers = details, headers or {}
 
     def status(self):
-        st = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-              "message": self.message, "reason": self.reason}
+        """metav1.Status as the server encodes it: message, reason, details
+        and code are omitempty."""
+        st = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure"}
+        if self.message:
+            st["message"] = self.message
+        if self.reason:
+            st["reason"] = self.reason
         if self.details:
             st["details"] = self.details
-        st["code"] = self.code
+        if self.code:
+            st["code"] = self.code
         return st
 
 

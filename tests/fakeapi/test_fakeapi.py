@@ -721,6 +721,153 @@ def test_refuse_connections_then_recover(srv):
         socket.create_connection(("127.0.0.1", srv.port), timeout=2)
     assert c.get("/api/v1/pods")[0] == 200, "an established keep-alive connection survives"
     assert srv.wait_until(lambda: not srv.refusing, 3)
+    srv.refuse_connections(60)
+    assert srv.refusing
+    srv.accept_connections()  # ends it early
+    assert not srv.refusing and Client(srv).get("/api/v1/pods")[0] == 200
+
+
+def test_status_without_message_and_watch_matching(srv):
+    c = Client(srv)
+    srv.status_next(1, status=503, path="^/api/v1/pods$", watch=True)   # only a watch gets it
+    srv.status_next(1, status=500, reason="InternalError", path="^/api/v1/pods$", watch=False)
+    st, _, body = c.get("/api/v1/pods")
+    assert (st, body) == (500, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                                "reason": "InternalError", "code": 500}), "no message key at all"
+    conn = Client(srv).connect()
+    conn.request("GET", "/api/v1/pods?watch=1", headers={"Authorization": "Bearer " + srv.token})
+    r = conn.getresponse()
+    assert r.status == 503 and json.loads(r.read()) == {"kind": "Status", "apiVersion": "v1", "metadata": {},
+                                                        "status": "Failure", "code": 503}
+    assert c.post("/_fake/status", {"status": 502, "method": "POST"})[0] == 200
+    st, _, body = c.post(CORE, core_event("s.1"))
+    assert st == 502 and "message" not in body and "reason" not in body
+    assert c.post(CORE, core_event("s.1"))[0] == 201
+    srv.fail_next(1, status=500, watch=False)
+    conn = Client(srv).connect()
+    conn.request("GET", "/api/v1/pods?watch=true", headers={"Authorization": "Bearer " + srv.token})
+    r = conn.getresponse()
+    assert r.status == 200, "fail_next(watch=False) leaves a watch alone"
+    conn.close()
+    assert c.get("/api/v1/pods")[0] == 500
+
+
+def test_raw_responses_and_rewrites(srv):
+    c = Client(srv)
+    srv.respond_next(b"upstream connect error or disconnect/reset before headers", status=502,
+                     content_type="text/plain", path="^/api/v1/pods$", headers={"X-Injected": "1"})
+    st, h, body = c.get("/api/v1/pods")
+    assert (st, body, h["Content-Type"], h["X-Injected"]) == (
+        502, "upstream connect error or disconnect/reset before headers", "text/plain", "1")
+    assert srv.requests()[-1]["status"] == 502 and srv.requests()[-1]["fault"] == "respond"
+    assert c.post("/_fake/respond", {"bodyBase64": "AAEC/w==", "status": 200,
+                                     "contentType": "application/json"})[0] == 200
+    conn = Client(srv).connect()
+    conn.request("GET", "/api/v1/nodes", headers={"Authorization": "Bearer " + srv.token})
+    r = conn.getresponse()
+    assert (r.status, r.read()) == (200, b"\x00\x01\x02\xff")
+    srv.respond_next(lambda fake: {"kind": "PodList", "apiVersion": "v1",
+                                   "metadata": {"resourceVersion": str(fake.resource_version)}, "items": []})
+    st, _, body = c.get("/api/v1/pods")
+    assert body["metadata"]["resourceVersion"] == str(srv.resource_version), "the callable runs at request time"
+
+    srv.add_pod("real", node_name="n1")
+
+    def pad(status, headers, data):   # a big list: the real one plus filler pods
+        doc = json.loads(data)
+        doc["items"] += [{"metadata": {"name": f"filler-{i}", "namespace": "default", "uid": f"u-{i}",
+                                       "annotations": {"pad": "x" * 1000}}, "spec": {"nodeName": "n1"}}
+                         for i in range(1000)]
+        return status, headers, json.dumps(doc).encode()
+    srv.rewrite_next(pad, path="^/api/v1/pods$")
+    st, h, body = c.get("/api/v1/pods")
+    assert st == 200 and len(body["items"]) == 1001 and body["items"][0]["metadata"]["name"] == "real"
+    assert int(h["Content-Length"]) > 1000 * 1000
+    assert len(c.get("/api/v1/pods")[2]["items"]) == 1, "once only"
+
+
+def test_stall_mid_response_then_close_or_finish(srv):
+    srv.add_pod("a")
+    full = Client(srv).get("/api/v1/pods")[2]
+    srv.stall_next(0.8, after_bytes=50, path="^/api/v1/pods$")
+    conn = Client(srv).connect()
+    conn.request("GET", "/api/v1/pods", headers={"Authorization": "Bearer " + srv.token})
+    t0 = time.monotonic()
+    r = conn.getresponse()
+    assert r.status == 200 and int(r.headers["Content-Length"]) > 50, "the headers promise the whole body"
+    assert len(r.read(50)) == 50
+    with pytest.raises(http.client.IncompleteRead):
+        r.read()
+    assert 0.7 < time.monotonic() - t0 < 5, "nothing came for the stall, then the connection closed"
+    assert srv.requests()[-1]["fault"] == "stall"
+    Client(srv).post("/_fake/stall", {"seconds": 0.5, "afterBytes": 10, "then": "finish", "path": "^/api/v1/pods$"})
+    t0 = time.monotonic()
+    st, _, body = Client(srv).get("/api/v1/pods")
+    assert st == 200 and body == full and time.monotonic() - t0 >= 0.5
+
+
+def test_watch_garbage_stall_and_sent_resource_version(srv):
+    c = Client(srv)
+    rv = srv.resource_version
+    srv.corrupt_watch_next(b'{"type":"ADDED","object":{"metadata"\n<html>oops</html>\n', after_events=2)
+    w = c.watch(f"/api/v1/pods?watch=1&resourceVersion={rv}")
+    srv.add_pod("a")
+    srv.add_pod("b")
+    assert [e["object"]["metadata"]["name"] for e in w.take(2)] == ["a", "b"]
+    with pytest.raises(ValueError):
+        w.next()   # the garbage
+    entry = [e for e in srv.requests() if e["watch"]][-1]
+    assert entry["fault"] == "corrupt" and entry["sentEvents"] == 2
+    assert entry["sentResourceVersion"] == srv.get("pods", "default", "b")["metadata"]["resourceVersion"]
+    w.close()
+    # then "close": the stream ends cleanly after the garbage
+    srv.corrupt_watch_next("garbage\n", after_events=0, then="close")
+    w = c.watch(f"/api/v1/pods?watch=1&resourceVersion={srv.resource_version}")
+    assert w._chunk() == b"garbage\n" and w._chunk() is None
+    # a watch that stalls after one event: no bookmarks, no events, then the connection goes
+    srv.stall_next(1.0, after_events=1, watch=True)
+    w = c.watch(f"/api/v1/pods?watch=1&allowWatchBookmarks=true&resourceVersion={srv.resource_version}",
+                timeout=5)
+    srv.add_pod("c")
+    assert w.next()["object"]["metadata"]["name"] == "c"
+    t0 = time.monotonic()
+    srv.add_pod("d")
+    with pytest.raises(ConnectionError):
+        w.next()
+    assert time.monotonic() - t0 > 0.8
+
+
+def test_rotate_token_and_client_kubeconfigs(srv, tmp_path):
+    old = srv.token
+    assert Client(srv).get("/api/v1/pods")[0] == 200
+    st, _, body = Client(srv).post("/_fake/rotate-token", {})
+    new = body["token"]
+    assert st == 200 and new != old and srv.token == new
+    assert Client(srv, token=old).get("/api/v1/pods")[0] == 401, "the old token expired"
+    assert Client(srv, token=new).get("/api/v1/pods")[0] == 200
+    assert (tmp_path / "api" / "token").read_text() == new and f"token: {new}" in open(srv.kubeconfig).read()
+    srv.add_pod("x", node_name="n")
+    cache = str(tmp_path / "kc")
+
+    def kc(path):
+        return subprocess.run([KUBECTL, "--kubeconfig", path, "--cache-dir", cache, "get", "pods", "-o", "name"],
+                              capture_output=True, text=True, timeout=30)
+    tok = tmp_path / "tok"
+    tok.write_text(new + "\n")
+    p = kc(srv.client_kubeconfig(str(tmp_path / "k1"), token_file=str(tok)))
+    assert p.stdout.strip() == "pod/x", p.stderr
+    tok.write_text("wrong")
+    p = kc(str(tmp_path / "k1"))
+    assert p.returncode != 0 and "Unauthorized" in p.stderr, p.stderr
+    other = fakeapi.make_ca(str(tmp_path / "other"))
+    p = kc(srv.client_kubeconfig(str(tmp_path / "k2"), token=new, ca_file=other))
+    assert p.returncode != 0 and "certificate signed by unknown authority" in p.stderr, p.stderr
+    p = kc(srv.client_kubeconfig(str(tmp_path / "k3"), token=new, ca_data=open(other).read()))
+    assert p.returncode != 0 and "certificate signed by unknown authority" in p.stderr, p.stderr
+    p = kc(srv.client_kubeconfig(str(tmp_path / "k4"), token=new, insecure=True))
+    assert p.stdout.strip() == "pod/x", p.stderr
+    p = kc(srv.client_kubeconfig(str(tmp_path / "k5"), client_cert=True))
+    assert p.stdout.strip() == "pod/x", p.stderr
 
 
 # --------------------------------------------------------------------------

@@ -142,7 +142,8 @@ static void on_write_done(void *ctx, const struct pt_http_response *r)
 
 	j->call = NULL;
 	s->in_flight--;
-	pt_api_stats_record(s->api, j->patch ? "PATCH" : "POST", r->status, r->total_s);
+	pt_api_stats_record(s->api, j->patch ? "PATCH" : "POST", r->transport_error ? 0 : r->status,
+			    r->total_s);
 	if (!r->transport_error && r->status >= 200 && r->status < 300) {
 		if (j->patch)
 			s->stats.patched++;
@@ -156,13 +157,24 @@ static void on_write_done(void *ctx, const struct pt_http_response *r)
 		unlink_job(s, j);
 		goto next;
 	}
+	/*
+	 * AlreadyExists after a try whose answer was lost: the server made it.
+	 * (client-go, too, takes AlreadyExists on create as the end of the job.)
+	 */
+	if (!r->transport_error && r->status == 409 && !j->patch && j->tries > 0) {
+		s->stats.created++;
+		pt_correlator_update_state(s->correlator, &j->ev);
+		unlink_job(s, j);
+		goto next;
+	}
 	/* The object is gone (expired, deleted): create it again, as client-go does. */
 	if (!r->transport_error && r->status == 404 && j->patch) {
 		j->patch = false;
 		j->not_before_ns = 0;
 		goto next;
 	}
-	retriable = r->transport_error || r->status >= 500 || r->status == 429;
+	/* 401: the token expired; the client re-reads the rotated token on the next try. */
+	retriable = r->transport_error || r->status >= 500 || r->status == 429 || r->status == 401;
 	j->tries++;
 	if (!retriable || j->tries >= s->cfg.max_tries) {
 		s->stats.failed++;

@@ -110,7 +110,7 @@ static void on_list_done(void *ctx, const struct pt_http_response *r)
 	char err[256];
 
 	w->call = NULL;
-	pt_api_stats_record(w->api, "LIST", r->status, r->total_s);
+	pt_api_stats_record(w->api, "LIST", r->transport_error ? 0 : r->status, r->total_s);
 	if (r->transport_error || r->status != 200) {
 		failed(w, "listing pods:", r);
 		return;
@@ -233,8 +233,11 @@ static void on_watch_response(void *ctx, long status)
 {
 	struct pt_pod_watcher *w = ctx;
 
-	if (status == 200)
+	if (status == 200) {
 		w->connected = true;
+		/* A watch that works ends the run of failures: the next cut retries quickly. */
+		w->failures_in_row = 0;
+	}
 }
 
 static void on_watch_done(void *ctx, const struct pt_http_response *r)
@@ -242,7 +245,7 @@ static void on_watch_done(void *ctx, const struct pt_http_response *r)
 	struct pt_pod_watcher *w = ctx;
 
 	w->call = NULL;
-	pt_api_stats_record(w->api, "WATCH", r->status, r->total_s);
+	pt_api_stats_record(w->api, "WATCH", r->transport_error ? 0 : r->status, r->total_s);
 	if (w->gone || r->status == 410) {
 		/* Our resourceVersion was compacted away: start over from a list. */
 		w->stats.relists_gone++;
