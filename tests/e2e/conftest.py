@@ -140,17 +140,18 @@ def cgroups_path(driver, uid, cid, qos="burstable"):
 
 
 def wait_for_exec(pid, comm, timeout=10):
-    """runc run -d returns before its init has exec'd the container's program."""
+    """runc run -d returns before its init has exec'd the container's program: wait
+    until the process is no longer runc's init (it may exec further, e.g. sh -c)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             with open(f"/proc/{pid}/comm") as f:
-                if f.read().strip() == comm[:15]:
+                if not f.read().startswith("runc"):
                     return
         except FileNotFoundError:
             return  # already gone: the test will see why
         time.sleep(0.01)
-    raise AssertionError(f"pid {pid} never became {comm}")
+    raise AssertionError(f"pid {pid} never exec'd {comm}")
 
 
 class Pod:
