@@ -163,10 +163,6 @@ void pt_loop_resume(struct pt_loop *loop)
 	loop->stop = false;
 }
 
-bool pt_loop_stopping(const struct pt_loop *loop)
-{
-	return loop->stop;
-}
 
 int pt_timer_new(void)
 {

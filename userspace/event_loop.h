@@ -25,7 +25,6 @@ int pt_loop_run(struct pt_loop *loop);
 void pt_loop_stop(struct pt_loop *loop);
 /* Clear a previous stop so the loop can run again (e.g. to flush at shutdown). */
 void pt_loop_resume(struct pt_loop *loop);
-bool pt_loop_stopping(const struct pt_loop *loop);
 
 /* A CLOCK_MONOTONIC timerfd: one-shot after @ns, 0 disarms. */
 int pt_timer_new(void);

@@ -336,11 +336,6 @@ bool pt_pod_watcher_ready(const struct pt_pod_watcher *w)
 	return w->synced && w->connected;
 }
 
-bool pt_pod_watcher_synced(const struct pt_pod_watcher *w)
-{
-	return w->synced;
-}
-
 const struct pt_pod_watcher_stats *pt_pod_watcher_stats(const struct pt_pod_watcher *w)
 {
 	return &w->stats;

@@ -34,7 +34,6 @@ int pt_pod_watcher_new(struct pt_loop *loop, struct pt_http *http, struct pt_pod
 int pt_pod_watcher_start(struct pt_pod_watcher *w);
 /* Listed at least once, and the last request to the server got an answer. */
 bool pt_pod_watcher_ready(const struct pt_pod_watcher *w);
-bool pt_pod_watcher_synced(const struct pt_pod_watcher *w);
 const struct pt_pod_watcher_stats *pt_pod_watcher_stats(const struct pt_pod_watcher *w);
 void pt_pod_watcher_free(struct pt_pod_watcher *w);
 
