@@ -12,7 +12,6 @@
 #include "cgroup_path.h"
 #include "event.h"
 
-#define PT_REASON_MAX  128
 #define PT_MESSAGE_MAX 1024
 #define PT_MAX_REPORTS 2 /* an OOM-killed main process: OOMKilled + ContainerExited */
 
