@@ -28,7 +28,8 @@ DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
 	libcurl4-openssl-dev libjson-c-dev libcmocka-dev libmicrohttpd-dev libcap-dev \
 	libclang-rt-14-dev runc busybox-static python3 python3-pytest valgrind bpftrace \
 	openssl procps util-linux libcap2-bin libyaml-dev gcc libc6-dev binutils \
-	qemu-system-x86 debian-archive-keyring shellcheck
+	qemu-system-x86 debian-archive-keyring shellcheck \
+	containerd python3-grpcio python3-protobuf protobuf-compiler
 
 PKGS := libbpf libelf zlib json-c libcurl yaml-0.1 libmicrohttpd
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
@@ -121,7 +122,7 @@ test: deps
 	$(MAKE) all
 	$(MAKE) BUILD=build/san SANITIZE=1 all test-unit
 	# One pytest run per directory: each has a conftest of its own.
-	for d in tests/fakeapi tests/integration tests/e2e tests/deploy; do \
+	for d in tests/fakeapi tests/integration tests/e2e tests/cri tests/deploy; do \
 		PODTRAIL_BUILD=build/san $(PYTHON) -m pytest -v -p no:cacheprovider $$d || exit 1; \
 	done
 	$(MAKE) test-kernels

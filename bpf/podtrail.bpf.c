@@ -208,9 +208,14 @@ static __always_inline int handle_exit(struct task_struct *task, bool btf)
 		killer = bpf_map_lookup_elem(&killers, &tid);
 	}
 	if (killer) {
+		__u32 tid = rec->tid;
+
 		__builtin_memcpy(&rec->killer, killer, sizeof(rec->killer));
 		flags |= PT_FLAG_HAS_KILLER;
+		/* A signal aimed at a thread is kept under its tid: forget both. */
 		bpf_map_delete_elem(&killers, &tgid);
+		if (tid != tgid)
+			bpf_map_delete_elem(&killers, &tid);
 	} else {
 		__builtin_memset(&rec->killer, 0, sizeof(rec->killer));
 	}
@@ -223,6 +228,8 @@ static __always_inline int handle_exit(struct task_struct *task, bool btf)
 			flags |= PT_FLAG_OOM_MEMCG;
 		if (oom->anon_rss_kb || oom->file_rss_kb || oom->total_vm_kb)
 			flags |= PT_FLAG_HAS_RSS;
+		/* The victim is current: its memcg says whether its group died with it. */
+		rec->oom.group_memcg_id = find_oom_group(task, oom->memcg_id);
 		bpf_map_delete_elem(&oom_victims, &tgid);
 	} else {
 		__builtin_memset(&rec->oom, 0, sizeof(rec->oom));
@@ -248,14 +255,42 @@ int exit_tp(void *ctx)
 
 /* ---- fatal signals ------------------------------------------------------- */
 
-/* The kernel's TRACE_SIGNAL_DELIVERED: the signal was queued for the target. */
+/* The kernel's enum trace_signal_result. */
 #define SIGNAL_DELIVERED 0
+#define SIGNAL_IGNORED	 1
+
+/* SIGINT, SIGQUIT, SIGTERM: what a runtime stops a container with. */
+#define STOP_SIGNALS ((1ULL << 2) | (1ULL << 3) | (1ULL << 15))
+/* An earlier stop signal older than this is not the prelude of this one. */
+#define PREV_SIGNAL_MAX_AGE_NS (600ULL * 1000000000ULL)
+
+/*
+ * Keeps the stop signal that came before @k (a SIGTERM the target may even
+ * have ignored, then the SIGKILL after the grace period), so that the exit
+ * can name both.
+ */
+static __always_inline void carry_prev_signal(struct pt_killer *k, const struct pt_killer *old)
+{
+	if (k->ktime_ns - old->ktime_ns > PREV_SIGNAL_MAX_AGE_NS)
+		return;
+	if (old->sig == k->sig) {
+		k->prev_ktime_ns = old->prev_ktime_ns;
+		k->prev_tgid = old->prev_tgid;
+		k->prev_sig = old->prev_sig;
+		__builtin_memcpy(k->prev_comm, old->prev_comm, sizeof(k->prev_comm));
+	} else if ((1ULL << (old->sig & 63)) & STOP_SIGNALS) {
+		k->prev_ktime_ns = old->ktime_ns;
+		k->prev_tgid = old->tgid;
+		k->prev_sig = old->sig;
+		__builtin_memcpy(k->prev_comm, old->comm, sizeof(k->prev_comm));
+	}
+}
 
 static __always_inline int remember_killer(__u32 target, int sig, int code)
 {
 	struct task_struct *sender = (struct task_struct *)bpf_get_current_task();
 	struct pt_percpu_state *st = percpu();
-	struct pt_killer k = {};
+	struct pt_killer k = {}, *old;
 	bool v1;
 
 	k.ktime_ns = bpf_ktime_get_ns();
@@ -271,14 +306,25 @@ static __always_inline int remember_killer(__u32 target, int sig, int code)
 		k.cgroup_id = cgroup_id_of(cgrp);
 		read_cgroup_leaf(cgrp, k.cgroup_leaf);
 	}
+	old = bpf_map_lookup_elem(&killers, &target);
+	if (old)
+		carry_prev_signal(&k, old);
 	bpf_map_update_elem(&killers, &target, &k, BPF_ANY);
 	count(st, PT_CNT_SIGNAL_FATAL);
 	return 0;
 }
 
-static __always_inline bool signal_is_fatal(int sig)
+/*
+ * Fatal signals that reached their target, and stop signals even when the
+ * target ignored them (a pid-namespace init without a handler ignores
+ * SIGTERM, and the runtime's SIGKILL follows).
+ */
+static __always_inline bool signal_worth_keeping(int sig, int result)
 {
-	return sig > 0 && sig < 64 && (fatal_signal_mask & (1ULL << sig));
+	if (sig <= 0 || sig >= 64 || !(fatal_signal_mask & (1ULL << sig)))
+		return false;
+	return result == SIGNAL_DELIVERED ||
+	       (result == SIGNAL_IGNORED && ((1ULL << sig) & STOP_SIGNALS));
 }
 
 SEC("tp_btf/signal_generate")
@@ -288,7 +334,7 @@ int BPF_PROG(signal_btf, int sig, struct kernel_siginfo *info, struct task_struc
 	int code = 0;
 
 	/* Every exit sends SIGCHLD: leave as early as possible. */
-	if (!signal_is_fatal(sig) || result != SIGNAL_DELIVERED)
+	if (!signal_worth_keeping(sig, result))
 		return 0;
 	/* SEND_SIG_NOINFO/PRIV are small integers, not pointers. */
 	if ((unsigned long)info > 4096)
@@ -303,12 +349,33 @@ int signal_tp(struct trace_event_raw_signal_generate *ctx)
 {
 	int sig = ctx->sig;
 
-	if (!signal_is_fatal(sig) || ctx->result != SIGNAL_DELIVERED)
+	if (!signal_worth_keeping(sig, ctx->result))
 		return 0;
 	return remember_killer(ctx->pid, sig, ctx->code);
 }
 
 /* ---- OOM kills ----------------------------------------------------------- */
+
+/*
+ * The last mark_victim. The OOM killer runs under oom_lock, so marks never
+ * interleave: the marks of one group kill come back to back from the same
+ * task (the one whose allocation failed), microseconds apart, or farther
+ * when the kernel log is slow. Plain globals, so the skeleton needs no type.
+ */
+__u64 oom_last_ns = 0;
+__u64 oom_kill = 0;
+__u32 oom_trigger_tid = 0;
+
+#define OOM_KILL_GAP_NS (1000ULL * 1000000ULL)
+
+static __always_inline __u64 oom_kill_id(__u32 trigger_tid, __u64 now)
+{
+	if (oom_trigger_tid != trigger_tid || now - oom_last_ns > OOM_KILL_GAP_NS)
+		oom_kill = now;
+	oom_trigger_tid = trigger_tid;
+	oom_last_ns = now;
+	return oom_kill;
+}
 
 /*
  * oom/mark_victim is taken as a classic tracepoint on every kernel: its
@@ -333,8 +400,10 @@ int oom_tp(struct trace_event_raw_mark_victim *ctx)
 	__builtin_memset(&rec->oom, 0, sizeof(rec->oom));
 	__builtin_memset(&rec->comm, 0, sizeof(rec->comm));
 	rec->pid = pid;
-	rec->killer_pid = BPF_CORE_READ(current, tgid);
-	bpf_get_current_comm(&rec->killer_comm, sizeof(rec->killer_comm));
+	rec->_pad = 0;
+	rec->oom.kill_id = oom_kill_id(BPF_CORE_READ(current, pid), rec->hdr.ktime_ns);
+	rec->oom.trigger_pid = BPF_CORE_READ(current, tgid);
+	bpf_get_current_comm(&rec->oom.trigger_comm, sizeof(rec->oom.trigger_comm));
 	if (bpf_core_field_exists(ctx->anon_rss)) {
 		rec->oom.total_vm_kb = BPF_CORE_READ(ctx, total_vm);
 		rec->oom.anon_rss_kb = BPF_CORE_READ(ctx, anon_rss);
@@ -351,8 +420,6 @@ int oom_tp(struct trace_event_raw_mark_victim *ctx)
 	}
 	if (find_oom_memcg(current, page_size, &rec->oom))
 		flags |= PT_FLAG_OOM_MEMCG;
-	rec->cgroup.id = 0;
-	rec->cgroup.depth = 0;
 	{
 		/* Nor a map value (before 6.2). */
 		struct pt_oom copy;

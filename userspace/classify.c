@@ -93,11 +93,49 @@ static void msg_where(struct msg *m, const struct pt_placement *where)
 		msg_add(m, " on the host");
 }
 
+/* "; container id 3f2a1b4c5d6e": which instance of a named container (it restarts). */
+static void msg_instance(struct msg *m, const struct pt_placement *where)
+{
+	if (where->container_name && where->container_name[0] &&
+	    where->cgroup.scope == PT_SCOPE_CONTAINER)
+		msg_add(m, "; container id %.12s", where->cgroup.container_id);
+}
+
+/* "main process 2665 (python3)", "exec'd process ...", "pod sandbox process ..." */
+static void msg_subject(struct msg *m, const struct pt_event *ev, const struct pt_placement *where)
+{
+	static const char *const prefix[] = {
+		[PT_ROLE_MAIN] = "main ",
+		[PT_ROLE_EXEC] = "exec'd ",
+		[PT_ROLE_SANDBOX] = "pod sandbox ",
+	};
+	enum pt_process_role role = where->who.role;
+	const char *p =
+	    role < sizeof(prefix) / sizeof(prefix[0]) && prefix[role] ? prefix[role] : "";
+
+	msg_add(m, "%sprocess %u (%s)", p, ev->pid, ev->comm);
+	msg_where(m, where);
+}
+
+/* " in container 3f2a...", " on the host": where the sender of a signal lives. */
+static void msg_sender_where(struct msg *m, const struct pt_placement *where)
+{
+	const struct pt_cgroup_info *kc = &where->killer_cgroup;
+
+	if (kc->scope == PT_SCOPE_CONTAINER)
+		msg_add(m, " in container %.12s", kc->container_id);
+	else if (kc->scope == PT_SCOPE_POD)
+		msg_add(m, " in pod %s", kc->pod_uid);
+	else if (kc->unit[0])
+		msg_add(m, " in %s", kc->unit);
+	else
+		msg_add(m, " on the host");
+}
+
 /* " sent by process 456 (kill) in container 3f2a..." */
 static void msg_sender(struct msg *m, const struct pt_event *ev, const struct pt_placement *where)
 {
 	const struct pt_event_killer *k = &ev->killer;
-	const struct pt_cgroup_info *kc = &where->killer_cgroup;
 
 	if (!k->present || k->sig != ev->signal)
 		return;
@@ -107,14 +145,7 @@ static void msg_sender(struct msg *m, const struct pt_event *ev, const struct pt
 		return;
 	}
 	msg_add(m, " sent by process %u (%s)", k->tgid, k->comm);
-	if (kc->scope == PT_SCOPE_CONTAINER)
-		msg_add(m, " in container %.12s", kc->container_id);
-	else if (kc->scope == PT_SCOPE_POD)
-		msg_add(m, " in pod %s", kc->pod_uid);
-	else if (kc->unit[0])
-		msg_add(m, " in %s", kc->unit);
-	else
-		msg_add(m, " on the host");
+	msg_sender_where(m, where);
 }
 
 /* "exited with code 3" / "died of SIGSEGV (signal 11), core dumped" / "was killed by SIGKILL ..." */
@@ -155,10 +186,37 @@ static void msg_lifetime(struct msg *m, const struct pt_event *ev)
 		msg_add(m, ", core dumped");
 }
 
-static void msg_oom_figures(struct msg *m, const struct pt_event_oom *oom)
+/*
+ * ": SIGTERM (signal 15) sent by process 456 (runc) on the host, then SIGKILL
+ * (signal 9) sent by process 789 (runc) 2.0s later; it exited with code 0"
+ */
+static void msg_stop_sequence(struct msg *m, const struct pt_event *ev,
+			      const struct pt_placement *where)
 {
-	const char *sep = ": ";
+	const struct pt_event_killer *k = &ev->killer;
+	char name[16];
 
+	msg_add(m, ": ");
+	if (k->prev_sig) {
+		msg_add(m, "%s (signal %d) sent by process %u (%s), then ",
+			pt_signal_name(k->prev_sig, name), k->prev_sig, k->prev_tgid, k->prev_comm);
+	}
+	msg_add(m, "%s (signal %d) sent by process %u (%s)", pt_signal_name(k->sig, name), k->sig,
+		k->tgid, k->comm);
+	msg_sender_where(m, where);
+	if (k->prev_sig && k->ktime_ns > k->prev_ktime_ns) {
+		msg_add(m, " ");
+		msg_duration(m, k->ktime_ns - k->prev_ktime_ns);
+		msg_add(m, " later");
+	}
+	if (!ev->signal)
+		msg_add(m, "; it exited with code %d", ev->exit_code);
+}
+
+/* ": memory limit 20 MiB, usage 20 MiB, anon-rss 19.6 MiB, ..." (@sep first) */
+static void msg_oom_figures(struct msg *m, const struct pt_event_oom *oom, bool rss,
+			    const char *sep)
+{
 	if (oom->confined) {
 		msg_add(m, "%smemory limit ", sep);
 		msg_mib(m, oom->memcg_limit_bytes);
@@ -166,7 +224,7 @@ static void msg_oom_figures(struct msg *m, const struct pt_event_oom *oom)
 		msg_mib(m, oom->memcg_usage_bytes);
 		sep = ", ";
 	}
-	if (oom->has_rss) {
+	if (rss && oom->has_rss) {
 		msg_add(m, "%sanon-rss ", sep);
 		msg_mib(m, oom->anon_rss_kb * 1024);
 		msg_add(m, ", file-rss ");
@@ -175,40 +233,74 @@ static void msg_oom_figures(struct msg *m, const struct pt_event_oom *oom)
 		msg_mib(m, oom->shmem_rss_kb * 1024);
 		sep = ", ";
 	}
-	if (oom->oom_score_adj)
+	if (rss && oom->oom_score_adj)
 		msg_add(m, "%soom_score_adj %d", sep, oom->oom_score_adj);
 }
 
-bool pt_event_is_main_process(const struct pt_event *ev, const struct pt_cgroup_info *cg)
+/* "; the OOM killer ran for an allocation by process 2670 (worker)" */
+static void msg_oom_trigger(struct msg *m, const struct pt_event *ev)
 {
-	if (ev->flags & PT_FLAG_PIDNS_INIT)
+	const struct pt_event_oom *oom = &ev->oom;
+
+	if (oom->trigger_pid && oom->trigger_pid != ev->pid)
+		msg_add(m, "; the OOM killer ran for an allocation by process %u (%s)",
+			oom->trigger_pid, oom->trigger_comm);
+}
+
+static bool comm_is(const char *comm, const char *name)
+{
+	return !strcmp(comm, name);
+}
+
+/* A runtime's own process: the shim, runc and its kin, the CRI daemons. */
+static bool comm_is_runtime(const char *comm)
+{
+	static const char *const runtimes[] = { "containerd", "runc",  "crun",	  "conmon",
+						"crio",	      "youki", "dockerd", "runsc" };
+
+	if (!strncmp(comm, "containerd-shim", 15))
 		return true;
-	return cg->scope == PT_SCOPE_CONTAINER && (ev->flags & PT_FLAG_PARENT_OTHER_CGROUP);
-}
-
-static bool is_sandbox(const struct pt_event *ev, const struct pt_cgroup_info *cg)
-{
-	if (!(ev->flags & PT_FLAG_SANDBOX))
-		return false;
-	return (ev->flags & PT_FLAG_PIDNS_INIT) || cg->scope == PT_SCOPE_CONTAINER ||
-	       cg->scope == PT_SCOPE_POD;
-}
-
-/* Stops that a runtime or the kubelet asked for are Normal, not failures. */
-static bool stop_requested_by_runtime(const struct pt_event *ev)
-{
-	static const char *const stoppers[] = { "containerd", "runc",	 "crun",   "conmon",
-						"crio",	      "kubelet", "dockerd" };
-	const struct pt_event_killer *k = &ev->killer;
-
-	if (ev->signal != SIGTERM && ev->signal != SIGKILL && ev->signal != SIGINT)
-		return false;
-	if (!k->present || k->from_kernel || ev->oom.present)
-		return false;
-	for (size_t i = 0; i < sizeof(stoppers) / sizeof(stoppers[0]); i++)
-		if (strncmp(k->comm, stoppers[i], strlen(stoppers[i])) == 0)
+	for (size_t i = 0; i < sizeof(runtimes) / sizeof(runtimes[0]); i++)
+		if (comm_is(comm, runtimes[i]))
 			return true;
 	return false;
+}
+
+/* A leaf cgroup named like a container's (64 hex, or <runtime>-<64 hex>.scope), not conmon's. */
+static bool leaf_is_container(const char *leaf)
+{
+	size_t n = strlen(leaf), hex = 0;
+	const char *id;
+
+	if (!strncmp(leaf, "crio-conmon-", 12))
+		return false;
+	if (n > 6 && !strcmp(leaf + n - 6, ".scope"))
+		n -= 6;
+	if (n < PT_CONTAINER_ID_LEN)
+		return false;
+	id = leaf + n - PT_CONTAINER_ID_LEN;
+	while (hex < PT_CONTAINER_ID_LEN && strchr("0123456789abcdef", id[hex]) && id[hex])
+		hex++;
+	return hex == PT_CONTAINER_ID_LEN && (id == leaf || id[-1] == '-');
+}
+
+bool pt_stop_requested_by_runtime(const struct pt_event *ev, const struct pt_placement *where)
+{
+	const struct pt_event_killer *k = &ev->killer;
+	const struct pt_cgroup_info *kc = &where->killer_cgroup;
+
+	if (!k->present || k->from_kernel || ev->oom.present)
+		return false;
+	/* The last signal ended it, or it obeyed a stop signal and exited by itself. */
+	if (ev->signal ? ev->signal != k->sig || (k->sig != SIGKILL && k->sig != SIGTERM &&
+						  k->sig != SIGINT && k->sig != SIGQUIT)
+		       : k->sig != SIGTERM && k->sig != SIGINT && k->sig != SIGQUIT)
+		return false;
+	if (!comm_is_runtime(k->comm))
+		return false;
+	/* A process named runc inside a pod is not the runtime. */
+	return kc->scope != PT_SCOPE_CONTAINER && kc->scope != PT_SCOPE_POD &&
+	       !leaf_is_container(k->cgroup_leaf);
 }
 
 static bool crashed(const struct pt_event *ev)
@@ -224,20 +316,51 @@ static bool crashed(const struct pt_event *ev)
 	       k->tgid != ev->pid && !k->from_kernel;
 }
 
+/* "main process 2665 (python3), 2666 (sh)" */
+static void msg_victims(struct msg *m, const struct pt_oom_summary *s)
+{
+	for (uint32_t i = 0; i < s->listed && i < PT_OOM_LIST_MAX; i++) {
+		const struct pt_oom_victim *v = &s->victims[i];
+
+		msg_add(m, "%s%s%u (%s)", i ? ", " : "",
+			v->role == PT_ROLE_MAIN	  ? "main process "
+			: v->role == PT_ROLE_EXEC ? "exec'd process "
+						  : "",
+			v->pid, v->comm);
+	}
+	if (s->killed > s->listed)
+		msg_add(m, " and %u more", s->killed - s->listed);
+}
+
 static void report_oom(const struct pt_event *ev, const struct pt_placement *where,
 		       struct pt_report *r)
 {
 	struct msg m = { r->message, 0, sizeof(r->message) };
+	const struct pt_oom_summary *s = &where->oom;
 
 	r->reason = ev->oom.confined ? PT_REASON_OOM_KILLED : PT_REASON_SYSTEM_OOM;
 	r->warning = true;
-	msg_add(&m, "process %u (%s)", ev->pid, ev->comm);
-	msg_where(&m, where);
-	if (ev->oom.confined)
-		msg_add(&m, " was OOM-killed");
-	else
-		msg_add(&m, " was killed by the system OOM killer: the node ran out of memory");
-	msg_oom_figures(&m, &ev->oom);
+	if (s->killed > 1) {
+		msg_add(&m, "%u processes", s->killed);
+		msg_where(&m, where);
+		msg_add(&m, " were %s together%s: ",
+			ev->oom.confined ? "OOM-killed" : "killed by the system OOM killer",
+			s->group ? " (memory.oom.group)" : "");
+		msg_victims(&m, s);
+		if (!ev->oom.confined)
+			msg_add(&m, "; the node ran out of memory");
+		msg_oom_figures(&m, &ev->oom, false, "; ");
+	} else {
+		msg_subject(&m, ev, where);
+		if (ev->oom.confined)
+			msg_add(&m, " was OOM-killed");
+		else
+			msg_add(&m,
+				" was killed by the system OOM killer: the node ran out of memory");
+		msg_oom_figures(&m, &ev->oom, true, ev->oom.confined ? ": " : ", ");
+	}
+	msg_oom_trigger(&m, ev);
+	msg_instance(&m, where);
 }
 
 static void report_sandbox(const struct pt_event *ev, const struct pt_placement *where,
@@ -247,8 +370,7 @@ static void report_sandbox(const struct pt_event *ev, const struct pt_placement 
 
 	r->reason = PT_REASON_SANDBOX_CHANGED;
 	r->warning = true;
-	msg_add(&m, "pod sandbox process %u (%s)", ev->pid, ev->comm);
-	msg_where(&m, where);
+	msg_subject(&m, ev, where);
 	msg_add(&m, " ");
 	msg_outcome(&m, ev, where);
 	msg_lifetime(&m, ev);
@@ -260,14 +382,21 @@ static void report_main_exit(const struct pt_event *ev, const struct pt_placemen
 			     struct pt_report *r)
 {
 	struct msg m = { r->message, 0, sizeof(r->message) };
+	bool stopped = pt_stop_requested_by_runtime(ev, where);
 
 	r->reason = PT_REASON_CONTAINER_EXITED;
-	r->warning = !((!ev->signal && ev->exit_code == 0) || stop_requested_by_runtime(ev));
-	msg_add(&m, "main process %u (%s)", ev->pid, ev->comm);
-	msg_where(&m, where);
-	msg_add(&m, " ");
-	msg_outcome(&m, ev, where);
-	msg_lifetime(&m, ev);
+	r->warning = !(stopped || (!ev->signal && ev->exit_code == 0));
+	msg_subject(&m, ev, where);
+	if (stopped) {
+		msg_add(&m, " was stopped by the runtime");
+		msg_lifetime(&m, ev);
+		msg_stop_sequence(&m, ev, where);
+	} else {
+		msg_add(&m, " ");
+		msg_outcome(&m, ev, where);
+		msg_lifetime(&m, ev);
+	}
+	msg_instance(&m, where);
 }
 
 static void report_crash(const struct pt_event *ev, const struct pt_placement *where,
@@ -277,32 +406,41 @@ static void report_crash(const struct pt_event *ev, const struct pt_placement *w
 
 	r->reason = PT_REASON_PROCESS_CRASHED;
 	r->warning = true;
-	msg_add(&m, "process %u (%s)", ev->pid, ev->comm);
-	msg_where(&m, where);
+	msg_subject(&m, ev, where);
 	msg_add(&m, " ");
 	msg_outcome(&m, ev, where);
 	msg_lifetime(&m, ev);
+	if (where->who.role == PT_ROLE_EXEC && where->who.exec_command[0])
+		msg_add(&m, "; exec'd as: %s", where->who.exec_command);
 	if (ev->ppid)
 		msg_add(&m, "; parent %u (%s)", ev->ppid, ev->parent_comm);
+	msg_instance(&m, where);
 }
 
-size_t pt_classify(const struct pt_event *ev, const struct pt_placement *where,
-		   struct pt_report out[PT_MAX_REPORTS])
+bool pt_classify(const struct pt_event *ev, const struct pt_placement *where, struct pt_report *out)
 {
-	const struct pt_cgroup_info *cg = &where->cgroup;
-	size_t n = 0;
-
-	/* The victim's exit carries the OOM figures; the mark_victim record alone says nothing more. */
 	if (ev->kind != PT_RECORD_EXIT)
-		return 0;
-	memset(out, 0, sizeof(*out) * PT_MAX_REPORTS);
-	if (ev->oom.present)
-		report_oom(ev, where, &out[n++]);
-	if (is_sandbox(ev, cg))
-		report_sandbox(ev, where, &out[n++]);
-	else if (pt_event_is_main_process(ev, cg))
-		report_main_exit(ev, where, &out[n++]);
-	else if (crashed(ev))
-		report_crash(ev, where, &out[n++]);
-	return n;
+		return false;
+	memset(out, 0, sizeof(*out));
+	if (where->oom.killed) {
+		report_oom(ev, where, out);
+		return true;
+	}
+	switch (where->who.role) {
+	case PT_ROLE_SANDBOX:
+		/* A pod deletion ends with StopPodSandbox: the runtime kills pause. */
+		if (pt_stop_requested_by_runtime(ev, where))
+			return false;
+		report_sandbox(ev, where, out);
+		return true;
+	case PT_ROLE_MAIN:
+		report_main_exit(ev, where, out);
+		return true;
+	default:
+		/* The runtime kills what is left of a container it stops, and its execs that time out. */
+		if (!crashed(ev) || pt_stop_requested_by_runtime(ev, where))
+			return false;
+		report_crash(ev, where, out);
+		return true;
+	}
 }

@@ -72,20 +72,13 @@ static void sink_config(const struct pt_options *o, struct pt_event_sink_config 
 	cfg->correlator.aggregate_interval_s = (unsigned)(o->aggregate_window_ns / 1000000000ULL);
 }
 
-static void attributor_config(const struct pt_options *o, struct pt_attributor_config *cfg)
+static void attributor_config(const struct pt_options *o, struct pt_runtime_state *runtime,
+			      struct pt_attributor_config *cfg)
 {
 	pt_attributor_default_config(cfg);
 	cfg->hold_ns = o->hold_ns;
 	cfg->hold_max = o->hold_max;
-	cfg->use_runtime = !o->no_runtime_metadata;
-	if (o->containerd_state)
-		cfg->runtime_dirs.containerd_state = o->containerd_state;
-	if (o->crio_state)
-		cfg->runtime_dirs.crio_state = o->crio_state;
-	if (o->crio_storage)
-		cfg->runtime_dirs.crio_storage = o->crio_storage;
-	if (o->docker_root)
-		cfg->runtime_dirs.docker_root = o->docker_root;
+	cfg->runtime = runtime;
 }
 
 int pt_cluster_start(struct pt_loop *loop, const struct pt_options *o, struct pt_pipeline *pipeline,
@@ -118,7 +111,7 @@ int pt_cluster_start(struct pt_loop *loop, const struct pt_options *o, struct pt
 	e = pt_event_sink_new(loop, c->http, &scfg, &c->api, &c->sink);
 	if (e)
 		goto fail_msg;
-	attributor_config(o, &acfg);
+	attributor_config(o, pipeline->runtime, &acfg);
 	e = pt_attributor_new(loop, c->cache, &acfg, pipeline, &c->attributor);
 	if (e)
 		goto fail_msg;

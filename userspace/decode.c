@@ -58,6 +58,10 @@ static void decode_oom(const struct pt_oom *o, uint32_t flags, struct pt_event_o
 	out->memcg_id = o->memcg_id;
 	out->oom_score_adj = o->oom_score_adj;
 	copy_str(out->memcg_name, o->memcg_name, PT_CGROUP_NAME_LEN);
+	out->kill_id = o->kill_id;
+	out->group_memcg_id = o->group_memcg_id;
+	out->trigger_pid = o->trigger_pid;
+	copy_str(out->trigger_comm, o->trigger_comm, PT_COMM_LEN);
 }
 
 static void decode_killer(const struct pt_killer *k, struct pt_event_killer *out)
@@ -72,6 +76,12 @@ static void decode_killer(const struct pt_killer *k, struct pt_event_killer *out
 	out->cgroup_id = k->cgroup_id;
 	copy_str(out->comm, k->comm, PT_COMM_LEN);
 	copy_str(out->cgroup_leaf, k->cgroup_leaf, PT_CGROUP_NAME_LEN);
+	if (k->prev_sig > 0 && k->prev_sig < 64) {
+		out->prev_sig = k->prev_sig;
+		out->prev_tgid = k->prev_tgid;
+		out->prev_ktime_ns = k->prev_ktime_ns;
+		copy_str(out->prev_comm, k->prev_comm, PT_COMM_LEN);
+	}
 }
 
 /* The kernel's wait status: (code << 8) for an exit, signal | 0x80 (core) for a kill. */
@@ -109,11 +119,8 @@ static int decode_oom_record(const struct pt_oom_record *r, struct pt_event *out
 {
 	out->pid = r->pid;
 	out->tid = r->pid;
-	out->trigger_pid = r->killer_pid;
 	copy_str(out->comm, r->comm, PT_COMM_LEN);
-	copy_str(out->trigger_comm, r->killer_comm, PT_COMM_LEN);
 	decode_oom(&r->oom, r->hdr.flags, &out->oom);
-	decode_cgroup(&r->cgroup, r->hdr.flags, &out->cgroup);
 	return 0;
 }
 

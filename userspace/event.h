@@ -26,6 +26,11 @@ struct pt_event_killer {
 	uint64_t cgroup_id;
 	char comm[PT_COMM_LEN + 1];
 	char cgroup_leaf[PT_CGROUP_NAME_LEN + 1];
+	/* The different stop signal sent before (SIGTERM before SIGKILL); prev_sig 0 if none. */
+	int prev_sig;
+	uint32_t prev_tgid;
+	uint64_t prev_ktime_ns;
+	char prev_comm[PT_COMM_LEN + 1];
 };
 
 struct pt_event_oom {
@@ -41,6 +46,10 @@ struct pt_event_oom {
 	uint64_t memcg_id;
 	int oom_score_adj;
 	char memcg_name[PT_CGROUP_NAME_LEN + 1];
+	uint64_t kill_id;	 /* shared by the victims of one OOM kill */
+	uint64_t group_memcg_id; /* memory.oom.group that took the victim's group, 0: none */
+	uint32_t trigger_pid;	 /* whose allocation invoked the OOM killer */
+	char trigger_comm[PT_COMM_LEN + 1];
 };
 
 struct pt_event_cgroup {
@@ -69,9 +78,6 @@ struct pt_event {
 	uint64_t lifetime_ns;
 	char comm[PT_COMM_LEN + 1];
 	char parent_comm[PT_COMM_LEN + 1];
-	/* OOM records: the task whose allocation triggered the kill. */
-	uint32_t trigger_pid;
-	char trigger_comm[PT_COMM_LEN + 1];
 	struct pt_event_killer killer;
 	struct pt_event_oom oom;
 	struct pt_event_cgroup cgroup;

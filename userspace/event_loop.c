@@ -163,7 +163,6 @@ void pt_loop_resume(struct pt_loop *loop)
 	loop->stop = false;
 }
 
-
 int pt_timer_new(void)
 {
 	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);

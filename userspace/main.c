@@ -45,6 +45,8 @@ struct daemon {
 	struct pt_ring_reader *reader;
 	struct pt_cluster *cluster;
 	struct pt_http_server *http;
+	struct pt_runtime_state *runtime;
+	struct pt_oom_groups *oom_groups;
 	struct pt_pipeline pipeline;
 	struct pt_metrics_sources metrics;
 	int sigfd;
@@ -176,6 +178,29 @@ static int load(struct daemon *d, char *err, size_t errlen)
 	return pt_loader_open(&lc, &d->loader, err, errlen);
 }
 
+/*
+ * The runtimes' records of each container's main and exec'd processes. Not
+ * fatal when they cannot be watched: main processes are then known only as
+ * pid-namespace inits, and the events say less.
+ */
+static void watch_runtimes(struct daemon *d)
+{
+	struct pt_runtime_dirs dirs;
+	char err[256];
+
+	if (d->opts->no_runtime_metadata)
+		return;
+	pt_options_runtime_dirs(d->opts, &dirs);
+	if (pt_runtime_state_new(d->loop, &dirs, &d->runtime, err, sizeof(err)) < 0) {
+		fprintf(stderr,
+			"podtrail: warning: %s; a container's main process is known only as the "
+			"init of its own pid namespace\n",
+			err);
+		d->runtime = NULL;
+	}
+	d->pipeline.runtime = d->runtime;
+}
+
 /* Everything but the BPF programs: the loop, the reader, the cluster, the endpoint. */
 static int wire(struct daemon *d, char **envp, char *host, size_t hostlen, char *err, size_t errlen)
 {
@@ -185,6 +210,8 @@ static int wire(struct daemon *d, char **envp, char *host, size_t hostlen, char 
 	if (!e)
 		e = pt_loop_add(d->loop, d->sigfd, EPOLLIN, on_signal, d);
 	if (!e)
+		e = pt_oom_groups_new(d->loop, pt_pipeline_deliver, &d->pipeline, &d->oom_groups);
+	if (!e)
 		e = pt_ring_reader_new(d->loop, pt_loader_ringbuf_fd(d->loader),
 				       d->opts->wakeup_interval_ns,
 				       pt_loader_polling_until(d->loader), pt_pipeline_on_record,
@@ -193,6 +220,8 @@ static int wire(struct daemon *d, char **envp, char *host, size_t hostlen, char 
 		snprintf(err, errlen, "cannot start the event loop: %s", strerror(-e));
 		return e;
 	}
+	d->pipeline.oom_groups = d->oom_groups;
+	watch_runtimes(d);
 	if (pt_cluster_configured(d->opts, envp)) {
 		e = pt_cluster_start(d->loop, d->opts, &d->pipeline, &d->cluster, err, errlen);
 		if (e)
@@ -212,6 +241,7 @@ static void shutdown_daemon(struct daemon *d)
 	/* Stop producing, then read what the kernel already wrote, then flush. */
 	pt_loader_detach(d->loader);
 	pt_ring_reader_drain(d->reader);
+	pt_oom_groups_flush(d->oom_groups);
 	if (d->cluster)
 		pt_cluster_shutdown(d->cluster, d->loop, d->opts->shutdown_grace_ns);
 	print_totals(d);
@@ -254,6 +284,8 @@ out:
 	pt_http_server_free(d.http);
 	pt_cluster_free(d.cluster);
 	pt_ring_reader_free(d.reader);
+	pt_oom_groups_free(d.oom_groups);
+	pt_runtime_state_free(d.runtime);
 	pt_loop_free(d.loop);
 	pt_loader_close(d.loader);
 	close(d.sigfd);

@@ -50,6 +50,31 @@ static void pipeline_metrics(FILE *f, const struct pt_pipeline *p)
 	for (int r = 0; r < PT_REASON__COUNT; r++)
 		fprintf(f, "podtrail_events_emitted_total{reason=\"%s\"} %llu\n", pt_reason_name(r),
 			(unsigned long long)p->stats.by_reason[r]);
+	header(f, "exits_by_role_total", "counter",
+	       "Exits read, by what the process was to its container (none: not a container's).");
+	for (int r = PT_ROLE_NONE; r <= PT_ROLE_SANDBOX; r++)
+		fprintf(f, "podtrail_exits_by_role_total{role=\"%s\"} %llu\n", pt_role_name(r),
+			(unsigned long long)p->stats.by_role[r]);
+}
+
+static void runtime_metrics(FILE *f, const struct pt_runtime_state *rs)
+{
+	static const struct pt_runtime_state_stats none;
+	const struct pt_runtime_state_stats *s = rs ? pt_runtime_state_stats(rs) : &none;
+
+	counter(f, "runtime_containers", "Containers whose runtime records are kept.",
+		s->containers);
+	counter(f, "runtime_main_pids_total", "Main-process pids read from the runtimes' files.",
+		s->main_pids);
+	counter(f, "runtime_execs_total", "Exec'd processes read from the runtimes' files.",
+		s->execs);
+	counter(f, "runtime_read_errors_total",
+		"Runtime files that could not be read or made no sense.", s->read_errors);
+	counter(f, "runtime_watch_overflows_total",
+		"inotify queue overflows: the runtimes' directories were read again.",
+		s->overflows);
+	counter(f, "runtime_table_full_total", "Containers not tracked because the table was full.",
+		s->table_full);
 }
 
 static void api_metrics(FILE *f, const struct pt_api_stats *api)
@@ -126,6 +151,7 @@ int pt_metrics_write(const struct pt_metrics_sources *src, FILE *f)
 		return e;
 	kernel_metrics(f, c);
 	pipeline_metrics(f, src->pipeline);
+	runtime_metrics(f, src->pipeline->runtime);
 	cluster_metrics(f, src->cluster);
 	return ferror(f) ? -EIO : 0;
 }

@@ -498,3 +498,16 @@ int pt_options_parse(int argc, char **argv, char **envp, struct pt_options *o, F
 	}
 	return 0;
 }
+
+void pt_options_runtime_dirs(const struct pt_options *o, struct pt_runtime_dirs *dirs)
+{
+	pt_runtime_dirs_default(dirs);
+	if (o->containerd_state)
+		dirs->containerd_state = o->containerd_state;
+	if (o->crio_state)
+		dirs->crio_state = o->crio_state;
+	if (o->crio_storage)
+		dirs->crio_storage = o->crio_storage;
+	if (o->docker_root)
+		dirs->docker_root = o->docker_root;
+}

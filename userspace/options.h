@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "k8s/runtime_meta.h"
 #include "loader.h"
 #include "output.h"
 
@@ -51,5 +52,7 @@ struct pt_options {
  */
 int pt_options_parse(int argc, char **argv, char **envp, struct pt_options *opts, FILE *err);
 void pt_options_usage(FILE *f);
+/* The runtimes' state directories the flags name (defaults where they name none). */
+void pt_options_runtime_dirs(const struct pt_options *o, struct pt_runtime_dirs *dirs);
 
 #endif

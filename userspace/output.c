@@ -129,8 +129,10 @@ static void json_cgroup(struct pt_json *j, const struct pt_emitted *e)
 }
 
 static void json_process(struct pt_json *j, const struct pt_event *ev,
-			 const struct pt_cgroup_info *cg)
+			 const struct pt_placement *where)
 {
+	const struct pt_identity *who = &where->who;
+
 	pt_json_object(j, "process");
 	pt_json_int(j, "pid", ev->pid);
 	pt_json_int(j, "tid", ev->tid);
@@ -139,9 +141,13 @@ static void json_process(struct pt_json *j, const struct pt_event *ev,
 	pt_json_int(j, "ns_level", ev->ns_level);
 	pt_json_str(j, "comm", ev->comm);
 	pt_json_str(j, "parent_comm", ev->parent_comm);
-	pt_json_bool(j, "main", pt_event_is_main_process(ev, cg));
+	pt_json_bool(j, "main", who->role == PT_ROLE_MAIN);
+	pt_json_str(j, "role", who->role == PT_ROLE_NONE ? NULL : pt_role_name(who->role));
+	pt_json_str(j, "role_source",
+		    who->source == PT_SOURCE_NONE ? NULL : pt_role_source_name(who->source));
+	pt_json_str(j, "exec_command", who->exec_command[0] ? who->exec_command : NULL);
 	pt_json_bool(j, "pidns_init", ev->flags & PT_FLAG_PIDNS_INIT);
-	pt_json_bool(j, "sandbox", ev->flags & PT_FLAG_SANDBOX);
+	pt_json_bool(j, "sandbox", who->role == PT_ROLE_SANDBOX);
 	pt_json_uint(j, "lifetime_ns", ev->lifetime_ns);
 	pt_json_end_object(j);
 }
@@ -184,6 +190,18 @@ static void json_killer(struct pt_json *j, const struct pt_event *ev,
 	pt_json_str(j, "cgroup", k->cgroup_leaf);
 	pt_json_str(j, "container_id", kc->container_id);
 	pt_json_str(j, "pod_uid", kc->pod_uid);
+	if (k->prev_sig) {
+		pt_json_object(j, "previous");
+		pt_json_int(j, "pid", k->prev_tgid);
+		pt_json_str(j, "comm", k->prev_comm);
+		pt_json_int(j, "signal", k->prev_sig);
+		pt_json_str(j, "signal_name", pt_signal_name(k->prev_sig, name));
+		pt_json_uint(j, "before_ns",
+			     k->ktime_ns > k->prev_ktime_ns ? k->ktime_ns - k->prev_ktime_ns : 0);
+		pt_json_end_object(j);
+	} else {
+		pt_json_null(j, "previous");
+	}
 	pt_json_end_object(j);
 }
 
@@ -195,7 +213,8 @@ static void json_rss(struct pt_json *j, const char *key, bool have, uint64_t kb)
 		pt_json_null(j, key);
 }
 
-static void json_oom(struct pt_json *j, const struct pt_event_oom *oom)
+static void json_oom(struct pt_json *j, const struct pt_event_oom *oom,
+		     const struct pt_oom_summary *summary)
 {
 	if (!oom->present) {
 		pt_json_null(j, "oom");
@@ -212,6 +231,14 @@ static void json_oom(struct pt_json *j, const struct pt_event_oom *oom)
 	json_rss(j, "file_rss_bytes", oom->has_rss, oom->file_rss_kb);
 	json_rss(j, "shmem_rss_bytes", oom->has_rss, oom->shmem_rss_kb);
 	pt_json_int(j, "oom_score_adj", oom->oom_score_adj);
+	pt_json_int(j, "trigger_pid", oom->trigger_pid);
+	pt_json_str(j, "trigger_comm", oom->trigger_comm);
+	pt_json_bool(j, "group_kill", oom->group_memcg_id != 0);
+	/* Only the OOM report counts the victims; a victim's own exit does not. */
+	if (summary->killed)
+		pt_json_uint(j, "processes_killed", summary->killed);
+	else
+		pt_json_null(j, "processes_killed");
 	pt_json_end_object(j);
 }
 
@@ -232,10 +259,10 @@ static int write_json(FILE *f, const struct pt_emitted *e)
 	json_pod(&j, e);
 	json_container(&j, e);
 	json_cgroup(&j, e);
-	json_process(&j, e->ev, &e->where->cgroup);
+	json_process(&j, e->ev, e->where);
 	json_exit(&j, e->ev);
 	json_killer(&j, e->ev, &e->where->killer_cgroup);
-	json_oom(&j, &e->ev->oom);
+	json_oom(&j, &e->ev->oom, &e->where->oom);
 	pt_json_end_object(&j);
 	putc('\n', f);
 	return 0;

@@ -22,42 +22,58 @@ void pt_pipeline_init(struct pt_pipeline *p, const char *node, pt_sink_fn sink, 
 	p->realtime_offset_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
 }
 
-static void place(const struct pt_event *ev, struct pt_placement *where)
+static void place(const struct pt_pipeline *p, const struct pt_event *ev,
+		  struct pt_placement *where)
 {
+	struct pt_runtime_answer rt;
+
 	memset(where, 0, sizeof(*where));
 	/* A malformed kubepods path comes back as a host attribution: never a guessed pod. */
 	pt_cgroup_parse(ev->cgroup.known ? ev->cgroup.path : "", &where->cgroup);
 	pt_cgroup_parse(ev->killer.present ? ev->killer.cgroup_leaf : "", &where->killer_cgroup);
+	memset(&rt, 0, sizeof(rt));
+	if (where->cgroup.scope == PT_SCOPE_CONTAINER)
+		pt_runtime_state_ask(p->runtime, where->cgroup.container_id, where->cgroup.runtime,
+				     ev->pid, &rt);
+	pt_identify(ev, &where->cgroup, &rt, &where->who);
 }
 
 void pt_pipeline_emit(struct pt_pipeline *p, const struct pt_event *ev,
 		      const struct pt_placement *where, const struct pt_pod_ref *pod)
 {
-	struct pt_report reports[PT_MAX_REPORTS];
 	struct pt_placement named = *where;
-	size_t n;
+	struct pt_report report;
+	struct pt_emitted e = {
+		.ev = ev,
+		.where = &named,
+		.report = &report,
+		/* Unsigned: a forged record's time must not overflow. */
+		.wall_ns = (int64_t)(ev->ktime_ns + (uint64_t)p->realtime_offset_ns),
+		.node = p->node,
+		.pod = pod,
+	};
 
 	if (pod && pod->container_name[0])
 		named.container_name = pod->container_name;
-	n = pt_classify(ev, &named, reports);
-	if (n == 0 && ev->kind == PT_RECORD_EXIT)
-		p->stats.ignored++;
-	for (size_t i = 0; i < n; i++) {
-		struct pt_emitted e = {
-			.ev = ev,
-			.where = &named,
-			.report = &reports[i],
-			/* Unsigned: a forged record's time must not overflow. */
-			.wall_ns = (int64_t)(ev->ktime_ns + (uint64_t)p->realtime_offset_ns),
-			.node = p->node,
-			.pod = pod,
-		};
-
-		p->stats.emitted++;
-		p->stats.by_reason[reports[i].reason]++;
-		if (p->sink(p->sink_ctx, &e) < 0)
-			p->sink_errors++;
+	if (!pt_classify(ev, &named, &report)) {
+		if (ev->kind == PT_RECORD_EXIT && !where->oom.killed)
+			p->stats.ignored++;
+		return;
 	}
+	p->stats.emitted++;
+	p->stats.by_reason[report.reason]++;
+	if (p->sink(p->sink_ctx, &e) < 0)
+		p->sink_errors++;
+}
+
+void pt_pipeline_deliver(void *ctx, const struct pt_event *ev, const struct pt_placement *where)
+{
+	struct pt_pipeline *p = ctx;
+
+	if (p->attribute)
+		p->attribute(p->attribute_ctx, ev, where);
+	else
+		pt_pipeline_emit(p, ev, where, NULL);
 }
 
 void pt_pipeline_on_record(void *ctx, const void *data, size_t size)
@@ -72,13 +88,23 @@ void pt_pipeline_on_record(void *ctx, const void *data, size_t size)
 		return;
 	}
 	if (ev.kind == PT_RECORD_OOM) {
-		/* The victim's exit record carries the same figures and the attribution. */
 		p->stats.oom_records++;
+		if (p->oom_groups)
+			pt_oom_groups_mark(p->oom_groups, &ev);
 		return;
 	}
-	place(&ev, &where);
-	if (p->attribute)
-		p->attribute(p->attribute_ctx, &ev, &where);
-	else
-		pt_pipeline_emit(p, &ev, &where, NULL);
+	place(p, &ev, &where);
+	p->stats.by_role[where.who.role]++;
+	if (ev.oom.present) {
+		/* The OOM report is made once per kill and container; the exit goes on for what else it was. */
+		if (p->oom_groups) {
+			pt_oom_groups_victim(p->oom_groups, &ev, &where);
+		} else {
+			struct pt_placement alone = where;
+
+			pt_oom_summary_alone(&alone, &ev);
+			pt_pipeline_deliver(p, &ev, &alone);
+		}
+	}
+	pt_pipeline_deliver(p, &ev, &where);
 }

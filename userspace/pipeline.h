@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The userspace half of the data flow for one record:
- * decode -> parse the cgroup -> attribute (optional: the pod cache, which
- * may hold the event until its pod is known) -> classify -> sink.
+ * decode -> parse the cgroup -> identify the process (the runtime's record
+ * of the container's main and exec'd processes) -> gather the victims of an
+ * OOM kill -> attribute (optional: the pod cache, which may hold the event
+ * until its pod is known) -> classify -> sink.
  */
 #ifndef PODTRAIL_PIPELINE_H
 #define PODTRAIL_PIPELINE_H
@@ -10,7 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "classify.h"
+#include "oom_groups.h"
 #include "output.h"
+#include "runtime_state.h"
 
 struct pt_pipeline_stats {
 	uint64_t records;	/* records read from the ring buffer */
@@ -19,6 +23,7 @@ struct pt_pipeline_stats {
 	uint64_t ignored;	/* exits that made no report (e.g. a child's exit 1) */
 	uint64_t emitted;	/* reports handed to the sink */
 	uint64_t by_reason[PT_REASON__COUNT];
+	uint64_t by_role[PT_ROLE_SANDBOX + 1]; /* exits by what the process was to its container */
 };
 
 /* Where reports go; returns 0 or -errno (counted, never fatal). */
@@ -37,6 +42,8 @@ struct pt_pipeline {
 	void *sink_ctx;
 	pt_attribute_fn attribute; /* NULL: standalone, no pods */
 	void *attribute_ctx;
+	struct pt_runtime_state *runtime; /* NULL: the runtime's records are not read */
+	struct pt_oom_groups *oom_groups; /* NULL: each OOM victim reported alone */
 	uint64_t sink_errors;
 	struct pt_pipeline_stats stats;
 };
@@ -44,7 +51,9 @@ struct pt_pipeline {
 void pt_pipeline_init(struct pt_pipeline *p, const char *node, pt_sink_fn sink, void *sink_ctx);
 /* A pt_record_fn for the ring reader. */
 void pt_pipeline_on_record(void *ctx, const void *data, size_t size);
-/* Classify an attributed event and hand its reports to the sink. */
+/* Attribute (or, standalone, classify) a placed event: a pt_oom_report_fn too. */
+void pt_pipeline_deliver(void *ctx, const struct pt_event *ev, const struct pt_placement *where);
+/* Classify an attributed event and hand its report to the sink. */
 void pt_pipeline_emit(struct pt_pipeline *p, const struct pt_event *ev,
 		      const struct pt_placement *where, const struct pt_pod_ref *pod);
 

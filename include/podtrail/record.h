@@ -14,7 +14,7 @@
 #include <linux/types.h>
 #endif
 
-#define PT_RECORD_VERSION 1
+#define PT_RECORD_VERSION 2
 
 #define PT_COMM_LEN 16
 /* Longest kubelet-made name is "cri-containerd-<64 hex>.scope" (85 bytes). */
@@ -75,6 +75,14 @@ struct pt_killer {
 	__u64 cgroup_id;
 	char comm[PT_COMM_LEN];
 	char cgroup_leaf[PT_CGROUP_NAME_LEN];
+	/*
+	 * The stop signal sent before this one, when it differs (the SIGTERM
+	 * of a graceful stop before its SIGKILL); prev_sig 0 when none.
+	 */
+	__u64 prev_ktime_ns;
+	__u32 prev_tgid;
+	__s32 prev_sig;
+	char prev_comm[PT_COMM_LEN];
 };
 
 /* Figures from oom/mark_victim and the memory cgroup that hit its limit. */
@@ -86,8 +94,14 @@ struct pt_oom {
 	__u64 memcg_limit_bytes; /* 0 when the kill was not confined to a memcg */
 	__u64 memcg_usage_bytes;
 	__u64 memcg_id; /* cgroup id of the memcg that hit its limit */
+	/* Victims of one OOM kill share it: the time of its first mark_victim. */
+	__u64 kill_id;
+	/* The memory cgroup whose memory.oom.group killed the victim with its group; 0: none. */
+	__u64 group_memcg_id;
+	__u32 trigger_pid; /* the process whose allocation invoked the OOM killer */
 	__s16 oom_score_adj;
-	__u16 _pad[3];
+	__u16 _pad;
+	char trigger_comm[PT_COMM_LEN];
 	char memcg_name[PT_CGROUP_NAME_LEN];
 };
 
@@ -107,14 +121,16 @@ struct pt_exit_record {
 	struct pt_cgroup cgroup;
 };
 
+/*
+ * One victim marked by the OOM killer, sent at once: userspace learns how
+ * many processes one kill took before their exits arrive.
+ */
 struct pt_oom_record {
 	struct pt_record_header hdr;
-	__u32 pid;	  /* the victim */
-	__u32 killer_pid; /* the task whose allocation triggered the kill */
+	__u32 pid; /* the victim (the thread the tracepoint names) */
+	__u32 _pad;
 	char comm[PT_COMM_LEN];
-	char killer_comm[PT_COMM_LEN];
-	struct pt_oom oom;
-	struct pt_cgroup cgroup; /* the victim's cgroup, when known (tp_btf) */
+	struct pt_oom oom; /* kill_id, trigger and memcg figures; no group_memcg_id yet */
 };
 
 /* Indexes of the per-CPU counters in the "counters" map. */

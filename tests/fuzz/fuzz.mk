@@ -38,7 +38,9 @@ FUZZ_LIBS = $(shell $(PKG_CONFIG) --libs json-c yaml-0.1 2>/dev/null) -lm
 # BPF skeleton's users).
 FUZZ_SRCS_cgroup_path := userspace/cgroup_path.c
 FUZZ_SRCS_decode := userspace/decode.c userspace/cgroup_path.c userspace/classify.c \
-	userspace/signals.c userspace/output.c userspace/json_writer.c userspace/pipeline.c userspace/k8s/event_build.c
+	userspace/signals.c userspace/output.c userspace/json_writer.c userspace/pipeline.c userspace/k8s/event_build.c \
+	userspace/identity.c userspace/oom_groups.c userspace/runtime_state.c userspace/event_loop.c \
+	userspace/k8s/runtime_meta.c
 FUZZ_SRCS_watch_stream := userspace/k8s/watch_stream.c userspace/k8s/pod_json.c
 FUZZ_SRCS_api_json := userspace/k8s/pod_json.c
 FUZZ_SRCS_kubeconfig := userspace/k8s/kubeconfig.c

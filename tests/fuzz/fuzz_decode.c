@@ -135,14 +135,11 @@ static void check_exit(const struct pt_exit_record *r, const struct pt_event *ev
 
 static void check_oom_record(const struct pt_oom_record *r, const struct pt_event *ev)
 {
-	FUZZ_ASSERT(ev->kind == PT_RECORD_OOM && ev->pid == r->pid &&
-			ev->trigger_pid == r->killer_pid,
-		    "oom ids");
+	FUZZ_ASSERT(ev->kind == PT_RECORD_OOM && ev->pid == r->pid, "oom ids");
 	CHECK_COPY(ev->comm, r->comm);
-	CHECK_COPY(ev->trigger_comm, r->killer_comm);
 	FUZZ_ASSERT(!ev->killer.present, "oom record with a killer");
+	FUZZ_ASSERT(!ev->cgroup.known, "oom record with a cgroup");
 	check_oom(&r->oom, r->hdr.flags, &ev->oom);
-	check_cgroup(&r->cgroup, r->hdr.flags, ev);
 }
 
 /* Writes with @fn into the memory stream and returns the NUL-terminated text. */
@@ -292,7 +289,8 @@ static void run_pipeline(const void *rec, size_t size, const struct pt_event *ev
 	pt_pipeline_init(&p, "node-1", sink, NULL);
 	pt_pipeline_on_record(&p, rec, size);
 	FUZZ_ASSERT(p.stats.records == 1 && p.stats.decode_errors == 0, "pipeline decode");
-	FUZZ_ASSERT(p.stats.emitted <= PT_MAX_REPORTS, "too many reports");
+	/* At most an OOM report and a ContainerExited, for an OOM-killed main process. */
+	FUZZ_ASSERT(p.stats.emitted <= 2, "too many reports");
 
 	/* The same event once attributed, as the cluster path emits it. */
 	memset(&where, 0, sizeof(where));

@@ -183,6 +183,44 @@ int main(int argc, char **argv)
 	set_cgroup(&r.cgroup, 8815, 3, crio, 3);
 	save("runtime-stop", &r, sizeof(r));
 
+	/* A graceful stop: SIGTERM ignored by a pid-1 sleep, SIGKILL from runc 2 s later. */
+	exit_header(&r, PT_FLAG_PIDNS_INIT | PT_FLAG_HAS_KILLER | PT_FLAG_PARENT_OTHER_CGROUP);
+	r.pid = 4410;
+	r.tid = 4410;
+	r.ppid = 4400;
+	r.ns_pid = 1;
+	r.ns_level = 1;
+	r.exit_code = 9;
+	r.start_ns = r.hdr.ktime_ns - 9000000000ULL;
+	strcpy(r.comm, "sleep");
+	strcpy(r.parent_comm, "containerd-shim");
+	killer(&r.killer, 4402, 9, 0, "runc", "containerd.service");
+	r.killer.prev_sig = 15;
+	r.killer.prev_tgid = 4401;
+	r.killer.prev_ktime_ns = r.killer.ktime_ns - 2000000000ULL;
+	strcpy(r.killer.prev_comm, "runc");
+	set_cgroup(&r.cgroup, 8812, 4, cgroupfs, 4);
+	save("graceful-stop", &r, sizeof(r));
+
+	/* One victim of a group kill (memory.oom.group, cgroup v2). */
+	exit_header(&r,
+		    PT_FLAG_HAS_KILLER | PT_FLAG_OOM_KILLED | PT_FLAG_OOM_MEMCG | PT_FLAG_HAS_RSS);
+	r.pid = 2666;
+	r.tid = 2666;
+	r.ppid = 2665;
+	r.exit_code = 9;
+	r.start_ns = r.hdr.ktime_ns - 2400000000ULL;
+	strcpy(r.comm, "worker");
+	strcpy(r.parent_comm, "python3");
+	killer(&r.killer, 2670, 9, 0x80, "python3", "cri-containerd-" CID1 ".scope");
+	oom_figures(&r.oom, 20 << 20, "cri-containerd-" CID1 ".scope");
+	r.oom.kill_id = r.hdr.ktime_ns - 1000000;
+	r.oom.group_memcg_id = 9001;
+	r.oom.trigger_pid = 2670;
+	strcpy(r.oom.trigger_comm, "python3");
+	set_cgroup(&r.cgroup, 8813, 4, systemd, 4);
+	save("oom-group-victim", &r, sizeof(r));
+
 	/* Killed by a process in another container (shared pid namespace). */
 	exit_header(&r, PT_FLAG_HAS_KILLER | PT_FLAG_PARENT_OTHER_CGROUP);
 	r.pid = 4310;
@@ -256,20 +294,20 @@ int main(int argc, char **argv)
 	o.hdr.ktime_ns = 7250999000000ULL;
 	o.hdr.flags = PT_FLAG_OOM_MEMCG | PT_FLAG_HAS_RSS;
 	o.pid = 2665;
-	o.killer_pid = 2670;
 	strcpy(o.comm, "python3");
-	strcpy(o.killer_comm, "python3");
 	oom_figures(&o.oom, 20 << 20, "cri-containerd-" CID1 ".scope");
-	set_cgroup(&o.cgroup, 8813, 4, systemd, 4);
+	o.oom.trigger_pid = 2670;
+	o.oom.kill_id = o.hdr.ktime_ns;
+	strcpy(o.oom.trigger_comm, "python3");
 	save("oom-memcg", &o, sizeof(o));
 
 	o.hdr.flags = PT_FLAG_HAS_RSS;
 	o.pid = 4000;
-	o.killer_pid = 4100;
 	strcpy(o.comm, "stress-ng-vm");
-	strcpy(o.killer_comm, "kswapd0");
 	oom_figures(&o.oom, 0, "");
-	memset(&o.cgroup, 0, sizeof(o.cgroup));
+	o.oom.trigger_pid = 4100;
+	o.oom.kill_id = o.hdr.ktime_ns;
+	strcpy(o.oom.trigger_comm, "kswapd0");
 	save("oom-system", &o, sizeof(o));
 	return 0;
 }

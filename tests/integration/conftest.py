@@ -143,9 +143,21 @@ def systemd_path(uid, cid, qos="burstable", runtime="cri-containerd"):
 
 
 def run_in_cgroup(cgroup, argv, **kw):
-    """Start argv as the first process of a cgroup: its parent (this test) lives elsewhere."""
+    """Start argv as the first process of a cgroup, in the host's pid namespace: its parent
+    (this test) lives elsewhere. Without a runtime's record nobody can tell whether such a
+    process is a container's main one."""
     script = 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"'
     return subprocess.Popen(["sh", "-c", script, "sh", cgroup.path, *argv], **kw)
+
+
+def run_as_container_init(cgroup, argv, **kw):
+    """Start argv as pid 1 of a new pid namespace, which moves itself into the cgroup while
+    its parent (unshare, the returned process) stays outside: a runtime starting a
+    container's main process, as far as the kernel can tell. Its host pid is the only
+    child of the returned process."""
+    script = 'echo 0 > "$1/cgroup.procs" && shift && exec "$@"'
+    return subprocess.Popen(["unshare", "--pid", "--fork", "--kill-child", "sh", "-c", script,
+                             "sh", cgroup.path, *argv], **kw)
 
 
 @pytest.fixture

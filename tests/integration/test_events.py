@@ -9,7 +9,8 @@ import time
 import pytest
 
 from conftest import (PODTRAIL, V1_MEMORY, V2_ROOT, Cgroup, Daemon, cgroupfs_path,
-                      container_id, named_copy, pod_uid, run_in_cgroup, systemd_path)
+                      container_id, named_copy, pod_uid, run_as_container_init, run_in_cgroup,
+                      systemd_path)
 
 MiB = 1024 * 1024
 
@@ -47,18 +48,38 @@ def assert_attributed(ev, cg):
 
 
 def test_main_process_exit_code_7(daemon, container):
-    p = run_in_cgroup(container, ["sh", "-c", "exit 7"])
+    p = run_as_container_init(container, ["sh", "-c", "exit 7"])
     assert p.wait() == 7
-    ev = daemon.wait_for(lambda e: e["process"]["pid"] == p.pid, what="exit of the main process")
+    ev = daemon.wait_for(lambda e: e["process"]["ppid"] == p.pid and e["process"]["pidns_init"],
+                         what="exit of the main process")
+    pid = ev["process"]["pid"]
     assert ev["reason"] == "ContainerExited"
     assert ev["type"] == "Warning"
     assert ev["exit"] == {"code": 7, "signal": 0, "signal_name": None, "core_dumped": False}
     assert ev["process"]["main"] is True
+    assert ev["process"]["role"] == "main" and ev["process"]["role_source"] == "pid-namespace"
+    assert ev["process"]["ns_pid"] == 1
     assert ev["process"]["comm"] == "sh"
     assert ev["killer"] is None and ev["oom"] is None
     assert_attributed(ev, container)
-    assert f"main process {p.pid} (sh) in container {container.cid[:12]} exited with code 7" \
+    assert f"main process {pid} (sh) in container {container.cid[:12]} exited with code 7" \
         in ev["message"]
+
+
+def test_first_process_without_pid_namespace_is_not_called_main(daemon, container):
+    """A process in the host's pid namespace whose parent is outside the cgroup may be the
+    container's main process or one exec'd into it: without the runtime's record podtrail
+    cannot know, so a non-zero exit says nothing and a crash says "process", not "main"."""
+    quiet = run_in_cgroup(container, ["sh", "-c", "exit 7"])
+    assert quiet.wait() == 7
+    crash = run_in_cgroup(container, ["python3", "-c", "import ctypes; ctypes.string_at(0)"],
+                          stderr=subprocess.DEVNULL)
+    assert crash.wait() == -signal.SIGSEGV
+    ev = daemon.wait_for(lambda e: e["process"]["pid"] == crash.pid, what="the crash")
+    assert ev["reason"] == "ProcessCrashed"
+    assert ev["process"]["main"] is False and ev["process"]["role"] == "unknown"
+    assert ev["message"].startswith(f"process {crash.pid} (python3) in container ")
+    assert daemon.matching(lambda e: e["process"]["pid"] == quiet.pid) == []
 
 
 def test_child_segfault_parent_lives_on(daemon, container):
@@ -135,23 +156,51 @@ def test_oom_kill_in_20mib_container(daemon):
     cg = Cgroup(V1_MEMORY, systemd_path(uid, cid))
     try:
         cg.write("memory.limit_in_bytes", 20 * MiB)
-        p = run_in_cgroup(cg, ["python3", "-c", "b = bytearray(100 << 20)"],
-                          stderr=subprocess.DEVNULL)
-        assert p.wait() == -signal.SIGKILL
-        oom = daemon.wait_for(lambda e: e["process"]["pid"] == p.pid and e["reason"] == "OOMKilled",
-                              what="OOMKilled")
+        p = run_as_container_init(cg, ["python3", "-c", "b = bytearray(100 << 20)"],
+                                  stderr=subprocess.DEVNULL)
+        p.wait()  # unshare 2.38 exits 1 when its child was killed: the event says how
+        oom = daemon.wait_for(lambda e: e["process"]["ppid"] == p.pid and
+                              e["reason"] == "OOMKilled", what="OOMKilled")
+        pid = oom["process"]["pid"]
         assert oom["type"] == "Warning"
         assert oom["oom"]["confined"] is True
         assert oom["oom"]["memcg_limit_bytes"] == 20 * MiB
         assert oom["oom"]["anon_rss_bytes"] > 10 * MiB
+        assert oom["oom"]["processes_killed"] == 1
+        assert oom["oom"]["group_kill"] is False  # cgroup v1 has no memory.oom.group
+        assert oom["oom"]["trigger_pid"] == pid
         assert oom["container"]["id"] == cid and oom["pod"]["uid"] == uid
         assert oom["cgroup"]["driver"] == "systemd"
+        assert f"main process {pid} (python3)" in oom["message"]
         assert "was OOM-killed: memory limit 20 MiB" in oom["message"]
         assert "anon-rss" in oom["message"]
-        ex = daemon.wait_for(lambda e: e["process"]["pid"] == p.pid and
+        ex = daemon.wait_for(lambda e: e["process"]["pid"] == pid and
                              e["reason"] == "ContainerExited", what="the exit after the OOM kill")
         assert ex["exit"]["signal"] == 9
+        assert ex["oom"]["processes_killed"] is None
         assert "was OOM-killed (memory limit 20 MiB)" in ex["message"]
+    finally:
+        cg.remove()
+
+
+def test_oom_kill_of_a_process_that_is_not_main(daemon):
+    """A child OOM-killed while the main process lives on: OOMKilled, never ContainerExited."""
+    uid, cid = pod_uid(), container_id()
+    cg = Cgroup(V1_MEMORY, cgroupfs_path(uid, cid))
+    try:
+        cg.write("memory.limit_in_bytes", 20 * MiB)
+        p = run_as_container_init(cg, ["sh", "-c",
+                                       "python3 -c 'b = bytearray(100 << 20)' 2>/dev/null; "
+                                       "sleep 0.5; exit 0"])
+        oom = daemon.wait_for(lambda e: e["reason"] == "OOMKilled" and
+                              (e["container"] or {}).get("id") == cid, what="OOMKilled")
+        assert oom["process"]["comm"] == "python3" and oom["process"]["main"] is False
+        assert oom["message"].startswith(f"process {oom['process']['pid']} (python3)")
+        assert p.wait() == 0
+        main = daemon.wait_for(lambda e: e["process"]["ppid"] == p.pid, what="main's exit")
+        assert main["reason"] == "ContainerExited" and main["type"] == "Normal"
+        assert daemon.matching(lambda e: e["reason"] == "ContainerExited" and
+                               e["process"]["pid"] == oom["process"]["pid"]) == []
     finally:
         cg.remove()
 

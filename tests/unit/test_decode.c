@@ -136,17 +136,42 @@ static void test_oom_record(void **state)
 	r.hdr.size = sizeof(r);
 	r.hdr.flags = PT_FLAG_OOM_KILLED | PT_FLAG_OOM_MEMCG;
 	r.pid = 77;
-	r.killer_pid = 78;
+	r.oom.trigger_pid = 78;
+	r.oom.kill_id = 123456789;
 	strcpy(r.comm, "victim");
-	strcpy(r.killer_comm, "allocator");
+	strcpy(r.oom.trigger_comm, "allocator");
 	r.oom.memcg_limit_bytes = 1 << 20;
 	assert_int_equal(pt_decode(&r, sizeof(r), &ev), 0);
 	assert_int_equal(ev.kind, PT_RECORD_OOM);
 	assert_int_equal(ev.pid, 77);
-	assert_int_equal(ev.trigger_pid, 78);
-	assert_string_equal(ev.trigger_comm, "allocator");
+	assert_int_equal(ev.oom.trigger_pid, 78);
+	assert_string_equal(ev.oom.trigger_comm, "allocator");
+	assert_int_equal(ev.oom.kill_id, 123456789);
 	assert_true(ev.oom.confined);
 	assert_false(ev.cgroup.known);
+}
+
+/* The SIGTERM of a graceful stop rides along with the SIGKILL that ended it. */
+static void test_previous_stop_signal(void **state)
+{
+	struct pt_exit_record r;
+	struct pt_event ev;
+
+	exit_record(&r);
+	r.hdr.flags = PT_FLAG_HAS_KILLER;
+	r.killer.sig = 9;
+	r.killer.prev_sig = 15;
+	r.killer.prev_tgid = 31;
+	r.killer.prev_ktime_ns = 1000;
+	memset(r.killer.prev_comm, 'R', sizeof(r.killer.prev_comm));
+	assert_int_equal(pt_decode(&r, sizeof(r), &ev), 0);
+	assert_int_equal(ev.killer.prev_sig, 15);
+	assert_int_equal(ev.killer.prev_tgid, 31);
+	assert_int_equal(strlen(ev.killer.prev_comm), PT_COMM_LEN);
+	/* A signal number the kernel cannot send is no signal at all. */
+	r.killer.prev_sig = 99;
+	assert_int_equal(pt_decode(&r, sizeof(r), &ev), 0);
+	assert_int_equal(ev.killer.prev_sig, 0);
 }
 
 static void test_malformed_records_are_refused(void **state)
@@ -179,6 +204,7 @@ int main(void)
 		cmocka_unit_test(test_unterminated_strings_are_bounded),
 		cmocka_unit_test(test_root_cgroup_is_slash),
 		cmocka_unit_test(test_oom_record),
+		cmocka_unit_test(test_previous_stop_signal),
 		cmocka_unit_test(test_malformed_records_are_refused),
 	};
 

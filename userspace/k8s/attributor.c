@@ -37,8 +37,6 @@ void pt_attributor_default_config(struct pt_attributor_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->hold_ns = 10000000000ULL;
 	cfg->hold_max = 1000;
-	cfg->use_runtime = true;
-	pt_runtime_dirs_default(&cfg->runtime_dirs);
 }
 
 static void ref_from_pod(const struct pt_pod *pod, const struct pt_pod_container *c,
@@ -66,10 +64,9 @@ static bool lookup_runtime(struct pt_attributor *a, const struct pt_cgroup_info 
 	struct pt_runtime_meta meta;
 	char err[256];
 
-	if (!a->cfg.use_runtime || cg->scope != PT_SCOPE_CONTAINER)
+	if (!a->cfg.runtime || cg->scope != PT_SCOPE_CONTAINER)
 		return false;
-	if (pt_runtime_meta_lookup(&a->cfg.runtime_dirs, cg->container_id, &meta, err,
-				   sizeof(err)) < 0)
+	if (pt_runtime_state_meta(a->cfg.runtime, cg->container_id, &meta, err, sizeof(err)) < 0)
 		return false;
 	if (strcmp(meta.pod_uid, cg->pod_uid) != 0 || !meta.pod_name[0] || !meta.pod_namespace[0])
 		return false;

@@ -16,14 +16,13 @@
 #include <stdint.h>
 #include "event_loop.h"
 #include "k8s/pod_cache.h"
-#include "k8s/runtime_meta.h"
 #include "pipeline.h"
+#include "runtime_state.h"
 
 struct pt_attributor_config {
-	uint64_t hold_ns; /* default 10 s */
-	size_t hold_max;  /* default 1000 events */
-	struct pt_runtime_dirs runtime_dirs;
-	bool use_runtime; /* consult the runtime's metadata; default true */
+	uint64_t hold_ns;		  /* default 10 s */
+	size_t hold_max;		  /* default 1000 events */
+	struct pt_runtime_state *runtime; /* the runtime's metadata; NULL: not consulted */
 };
 
 struct pt_attributor_stats {
