@@ -119,6 +119,24 @@ static __always_inline bool exit_facts_btf(struct task_struct *task, struct exit
 	return true;
 }
 
+/*
+ * Whether @task's parent is a child subreaper, as container runtimes' shims
+ * (containerd-shim, conmon) are: then a clean exit may be a container's main
+ * process in a shared or the host's pid namespace, which userspace must see.
+ * Read only for clean exits of processes that are not a namespace's init.
+ */
+static __always_inline bool parent_is_subreaper(struct task_struct *task, bool btf)
+{
+	struct signal_struct *sig;
+
+	if (btf) {
+		sig = task->real_parent->signal;
+		return BPF_CORE_READ_BITFIELD(sig, is_child_subreaper);
+	}
+	sig = BPF_CORE_READ(task, real_parent, signal);
+	return BPF_CORE_READ_BITFIELD_PROBED(sig, is_child_subreaper);
+}
+
 /* Classic tracepoint: only the current task, read through CO-RE helpers. */
 static __always_inline bool exit_facts_core(struct task_struct *task, struct exit_facts *f)
 {
@@ -169,7 +187,8 @@ static __always_inline int handle_exit(struct task_struct *task, bool btf)
 	bpf_get_current_comm(&comm, sizeof(comm));
 	if (comm_is_sandbox(comm))
 		flags |= PT_FLAG_SANDBOX;
-	if (exit_code == 0 && !(flags & (PT_FLAG_PIDNS_INIT | PT_FLAG_SANDBOX))) {
+	if (exit_code == 0 && !(flags & (PT_FLAG_PIDNS_INIT | PT_FLAG_SANDBOX)) &&
+	    !parent_is_subreaper(task, btf)) {
 		count(st, PT_CNT_EXIT_BORING);
 		return 0;
 	}

@@ -8,12 +8,33 @@ static void set(struct pt_identity *out, enum pt_process_role role, enum pt_role
 	out->source = source;
 }
 
+/*
+ * runc exec (or crun's) is the parent of what it runs for its first
+ * milliseconds, before the shim adopts it: an exec that dies that early may
+ * die before runc has written its pid file.
+ */
+static bool parent_is_exec_helper(const struct pt_event *ev)
+{
+	static const char *const helpers[] = { "runc", "crun", "youki" };
+
+	if (!(ev->flags & PT_FLAG_PARENT_OTHER_CGROUP))
+		return false;
+	for (size_t i = 0; i < sizeof(helpers) / sizeof(helpers[0]); i++)
+		if (!strcmp(ev->parent_comm, helpers[i]))
+			return true;
+	return false;
+}
+
 /* Rule 1: the runtime recorded the container's main pid. */
 static void by_runtime(const struct pt_event *ev, const struct pt_runtime_answer *rt,
 		       bool named_sandbox, struct pt_identity *out)
 {
-	if (ev->pid != rt->main_pid)
-		set(out, rt->exec ? PT_ROLE_EXEC : PT_ROLE_OTHER, PT_SOURCE_RUNTIME);
+	if (ev->pid != rt->main_pid && rt->exec)
+		set(out, PT_ROLE_EXEC, PT_SOURCE_RUNTIME);
+	else if (ev->pid != rt->main_pid && parent_is_exec_helper(ev))
+		set(out, PT_ROLE_EXEC, PT_SOURCE_PARENT);
+	else if (ev->pid != rt->main_pid)
+		set(out, PT_ROLE_OTHER, PT_SOURCE_RUNTIME);
 	else if (rt->kind == PT_KIND_SANDBOX)
 		set(out, PT_ROLE_SANDBOX, PT_SOURCE_RUNTIME);
 	else if (rt->kind == PT_KIND_UNKNOWN && named_sandbox)
@@ -85,6 +106,8 @@ const char *pt_role_source_name(enum pt_role_source source)
 		return "pid-namespace";
 	case PT_SOURCE_NAME:
 		return "name";
+	case PT_SOURCE_PARENT:
+		return "parent";
 	case PT_SOURCE_NONE:
 		break;
 	}

@@ -11,7 +11,9 @@
  *     runtime wrote as the container's init is the main process, or the
  *     sandbox process when the container is a pod sandbox; any other process
  *     is not the main one, and an exec when its pid came from an exec's pid
- *     file. This holds in every pid-namespace mode.
+ *     file, or when its parent is still runc (an exec that dies within
+ *     milliseconds, before runc wrote its pid file). This holds in every
+ *     pid-namespace mode.
  *  2. Without it, a container of a pod the runtime calls a sandbox, or a
  *     process named like a sandbox (--sandbox-names) in a container the
  *     runtime does not know, is the sandbox.
@@ -43,6 +45,7 @@ enum pt_role_source {
 	PT_SOURCE_RUNTIME, /* the runtime's own record: init.pid, an exec's pid file */
 	PT_SOURCE_PIDNS,   /* init of the container's own pid namespace (rule 3) */
 	PT_SOURCE_NAME,	   /* a process named like a sandbox (rule 2) */
+	PT_SOURCE_PARENT,  /* exec only: its parent is runc's exec (rule 1) */
 };
 
 struct pt_identity {

@@ -9,7 +9,7 @@
 /* After the last marked victim exited: marks of the same kill come microseconds apart. */
 #define SETTLE_NS (5ULL * 1000000ULL)
 /* A victim that never exits (stuck in the kernel) does not hold the report longer. */
-#define QUIET_NS (1000ULL * 1000000ULL)
+#define QUIET_NS  (1000ULL * 1000000ULL)
 #define MAX_KILLS 256
 
 /* One container's share of one kill. */

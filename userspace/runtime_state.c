@@ -17,20 +17,23 @@
 #define MAX_CONTAINERS 16384
 #define MAX_EXECS      4 /* exec'd processes remembered per container, newest kept */
 #define MAX_ROOTS      8
-#define RETRY_NS       (2ULL * 1000000000ULL) /* look again for a root that is missing */
-#define INIT_PID_NS    0xEFFFFFFCu	      /* the initial pid namespace's inode */
+#define EXPIRY_NS      (5ULL * 1000000000ULL) /* how often forgotten containers are freed */
+#define CMD_RETRY_NS   (1000000ULL)	      /* an exec caught mid-execve: read it again */
+#define CMD_RETRIES    20
+#define INIT_PID_NS    0xEFFFFFFCu /* the initial pid namespace's inode */
 
 static const char *const containerd_namespaces[] = { PT_RUNTIME_K8S_NAMESPACE, "moby" };
 
 struct exec_proc {
 	uint32_t pid;
+	uint8_t retries; /* command line reads left: it was still runc's init, or mid-execve */
 	char command[PT_EXEC_COMMAND_MAX];
 };
 
 struct container {
 	char id[PT_CONTAINER_ID_LEN + 1];
-	int wd;		 /* inotify watch on its containerd bundle, -1 when none */
-	int root;	 /* index of the root holding the bundle, -1 when none */
+	int wd;	  /* inotify watch on its containerd bundle, -1 when none */
+	int root; /* index of the root holding the bundle, -1 when none */
 	uint32_t main_pid;
 	uint64_t gone_ns; /* when its files went away (0: still there): forgotten after the grace */
 	bool meta_read;
@@ -41,10 +44,15 @@ struct container {
 	struct container *next_by_id, *next_by_wd;
 };
 
-/* A containerd task namespace directory: <state>/io.containerd.runtime.v2.task/<ns>. */
+/*
+ * A containerd task namespace directory: <state>/io.containerd.runtime.v2.task/<ns>.
+ * While it does not exist (containerd not started, no pod yet), its nearest
+ * existing ancestor is watched for its creation.
+ */
 struct root {
 	char path[PATH_MAX];
-	int wd; /* -1 while the directory does not exist */
+	int wd;	       /* -1 while the directory does not exist */
+	int parent_wd; /* the watched ancestor while it does not, else -1 */
 };
 
 struct pt_runtime_state {
@@ -53,7 +61,10 @@ struct pt_runtime_state {
 	char crio_state[PATH_MAX]; /* "" when off */
 	int inotify_fd;
 	int timer_fd;
-	bool host_pidns; /* /proc shows host pids: exec command lines can be read */
+	uint64_t timer_due_ns; /* 0: disarmed */
+	size_t nr_gone;	       /* containers waiting for their grace to end */
+	size_t nr_retries;     /* exec command lines to read again */
+	bool host_pidns;       /* /proc shows host pids: exec command lines can be read */
 	struct root roots[MAX_ROOTS];
 	size_t nr_roots;
 	struct container *by_id[BUCKETS];
@@ -150,9 +161,19 @@ static void set_wd(struct pt_runtime_state *s, struct container *c, int wd)
 	s->by_wd[b] = c;
 }
 
+/* The timer fires for the earliest thing due: a command line to read again, or expiry. */
 static void arm_timer(struct pt_runtime_state *s)
 {
-	pt_timer_arm(s->timer_fd, RETRY_NS);
+	uint64_t now = pt_now_ns(), due = 0;
+
+	if (s->nr_retries)
+		due = now + CMD_RETRY_NS;
+	else if (s->nr_gone)
+		due = now + EXPIRY_NS;
+	if (!due || (s->timer_due_ns && s->timer_due_ns <= due))
+		return;
+	s->timer_due_ns = due;
+	pt_timer_arm(s->timer_fd, due - now);
 }
 
 static void mark_gone(struct pt_runtime_state *s, struct container *c, uint64_t now)
@@ -160,34 +181,42 @@ static void mark_gone(struct pt_runtime_state *s, struct container *c, uint64_t 
 	unlink_wd(s, c);
 	if (!c->gone_ns) {
 		c->gone_ns = now;
+		s->nr_gone++;
 		arm_timer(s);
 	}
 }
 
-/* Forget containers whose files went away more than the grace period ago. */
-static bool expire(struct pt_runtime_state *s, uint64_t now)
+static void forget_retries(struct pt_runtime_state *s, struct container *c)
 {
-	bool pending = false;
+	for (int i = 0; i < MAX_EXECS; i++) {
+		if (c->execs[i].retries)
+			s->nr_retries--;
+		c->execs[i].retries = 0;
+	}
+}
 
-	for (size_t b = 0; b < BUCKETS; b++) {
+/* Forget containers whose files went away more than the grace period ago. */
+static void expire(struct pt_runtime_state *s, uint64_t now)
+{
+	for (size_t b = 0; b < BUCKETS && s->nr_gone; b++) {
 		struct container **pp = &s->by_id[b];
 
 		while (*pp) {
 			struct container *c = *pp;
 
 			if (!c->gone_ns || now - c->gone_ns < PT_RUNTIME_STATE_GRACE_NS) {
-				pending |= c->gone_ns != 0;
 				pp = &c->next_by_id;
 				continue;
 			}
 			*pp = c->next_by_id;
 			unlink_wd(s, c);
+			forget_retries(s, c);
 			free(c->meta);
 			free(c);
 			s->stats.containers--;
+			s->nr_gone--;
 		}
 	}
-	return pending;
 }
 
 /* A pid file: a decimal number and maybe a newline. 0 when unreadable. */
@@ -241,9 +270,13 @@ static bool process_in_container(uint32_t pid, const char *id)
 	return strstr(buf, id) != NULL;
 }
 
-/* argv joined by spaces, unprintable bytes as '?'; "" when it cannot be read. */
-static void read_command(const struct pt_runtime_state *s, uint32_t pid, const char *id,
-			 char *out, size_t len)
+/*
+ * argv joined by spaces, unprintable bytes as '?'; "" when it cannot be read.
+ * False when it is worth reading again: the exec'd process may still be
+ * runc's init, or in the middle of its execve (then it reads as empty).
+ */
+static bool read_command(const struct pt_runtime_state *s, uint32_t pid, const char *id, char *out,
+			 size_t len)
 {
 	char path[64];
 	ssize_t n;
@@ -251,16 +284,16 @@ static void read_command(const struct pt_runtime_state *s, uint32_t pid, const c
 
 	out[0] = '\0';
 	if (!s->host_pidns)
-		return; /* /proc/<pid> would be another process */
+		return true; /* /proc/<pid> would be another process */
 	snprintf(path, sizeof(path), "/proc/%u/cmdline", pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return;
+		return true; /* gone */
 	n = read(fd, out, len - 1);
 	close(fd);
-	if (n <= 0 || !process_in_container(pid, id)) {
+	if (n <= 0 || !strcmp(out, "runc") || !process_in_container(pid, id)) {
 		out[0] = '\0';
-		return;
+		return n < 0;
 	}
 	while (n > 0 && out[n - 1] == '\0')
 		n--;
@@ -270,6 +303,7 @@ static void read_command(const struct pt_runtime_state *s, uint32_t pid, const c
 			out[i] = ' ';
 		else if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f)
 			out[i] = '?';
+	return true;
 }
 
 static void read_meta(struct pt_runtime_state *s, struct container *c)
@@ -310,9 +344,37 @@ static void learn_exec(struct pt_runtime_state *s, struct container *c, uint32_t
 		if (c->execs[i].pid == pid)
 			return;
 	e = &c->execs[c->next_exec++ % MAX_EXECS];
+	if (e->retries)
+		s->nr_retries--;
 	e->pid = pid;
-	read_command(s, pid, c->id, e->command, sizeof(e->command));
+	e->retries = 0;
+	if (!read_command(s, pid, c->id, e->command, sizeof(e->command))) {
+		e->retries = CMD_RETRIES;
+		s->nr_retries++;
+		arm_timer(s);
+	}
 	s->stats.execs++;
+}
+
+/* Read again the command lines of execs caught before their execve was done. */
+static void retry_commands(struct pt_runtime_state *s)
+{
+	for (size_t b = 0; b < BUCKETS && s->nr_retries; b++) {
+		for (struct container *c = s->by_id[b]; c; c = c->next_by_id) {
+			for (int i = 0; i < MAX_EXECS; i++) {
+				struct exec_proc *e = &c->execs[i];
+
+				if (!e->retries)
+					continue;
+				if (read_command(s, e->pid, c->id, e->command,
+						 sizeof(e->command)) ||
+				    --e->retries == 0) {
+					e->retries = 0;
+					s->nr_retries--;
+				}
+			}
+		}
+	}
 }
 
 /* "<64 hex>.pid": what containerd names an exec's pid file. */
@@ -340,31 +402,12 @@ static void bundle_file(struct pt_runtime_state *s, struct container *c, const c
 		learn_exec(s, c, read_pid_file(s, path));
 }
 
-/* Watch bundle @id of @root and read what it already holds (it may predate the watch). */
-static void track_bundle(struct pt_runtime_state *s, const struct root *r, const char *id)
+/* Read the pid files bundle @dir of container @c holds now. */
+static void read_bundle(struct pt_runtime_state *s, struct container *c, const char *dir)
 {
-	char dir[PATH_MAX];
-	struct container *c;
 	struct dirent *de;
-	DIR *d;
-	int wd;
+	DIR *d = opendir(dir);
 
-	if (snprintf(dir, sizeof(dir), "%s/%s", r->path, id) >= (int)sizeof(dir))
-		return;
-	c = find_or_add(s, id);
-	if (!c)
-		return;
-	c->gone_ns = 0;
-	c->root = (int)(r - s->roots);
-	wd = inotify_add_watch(s->inotify_fd, dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_ONLYDIR);
-	if (wd < 0) {
-		if (errno != ENOENT)
-			s->stats.read_errors++;
-		mark_gone(s, c, pt_now_ns());
-		return;
-	}
-	set_wd(s, c, wd);
-	d = opendir(dir);
 	if (!d)
 		return;
 	bundle_file(s, c, dir, "init.pid");
@@ -374,26 +417,95 @@ static void track_bundle(struct pt_runtime_state *s, const struct root *r, const
 	closedir(d);
 }
 
-/* (Re)start watching a root and read the bundles it holds. */
-static void open_root(struct pt_runtime_state *s, struct root *r)
+/* Watch bundle @id of @root and read what it already holds (it may predate the watch). */
+static void track_bundle(struct pt_runtime_state *s, const struct root *r, const char *id)
 {
-	struct dirent *de;
-	DIR *d;
+	char dir[PATH_MAX];
+	struct container *c;
 	int wd;
 
-	wd = inotify_add_watch(s->inotify_fd, r->path,
-			       IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM | IN_ONLYDIR |
-				   IN_DELETE_SELF | IN_MOVE_SELF);
-	if (wd < 0)
+	if (snprintf(dir, sizeof(dir), "%s/%s", r->path, id) >= (int)sizeof(dir))
 		return;
-	r->wd = wd;
-	d = opendir(r->path);
+	c = find_or_add(s, id);
+	if (!c)
+		return;
+	if (c->gone_ns) {
+		c->gone_ns = 0;
+		s->nr_gone--;
+	}
+	c->root = (int)(r - s->roots);
+	wd = inotify_add_watch(s->inotify_fd, dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_ONLYDIR);
+	if (wd < 0) {
+		if (errno != ENOENT)
+			s->stats.read_errors++;
+		mark_gone(s, c, pt_now_ns());
+		return;
+	}
+	set_wd(s, c, wd);
+	read_bundle(s, c, dir);
+}
+
+/* Track every bundle @r holds now. */
+static void scan_root(struct pt_runtime_state *s, struct root *r)
+{
+	struct dirent *de;
+	DIR *d = opendir(r->path);
+
 	if (!d)
 		return;
 	while ((de = readdir(d)))
 		if (is_container_id(de->d_name, strlen(de->d_name)))
 			track_bundle(s, r, de->d_name);
 	closedir(d);
+}
+
+/*
+ * Watch the nearest existing ancestor of missing root @r, to learn when it
+ * appears. True when the path grew meanwhile (mkdir -p races us): try again.
+ */
+static bool await_root(struct pt_runtime_state *s, struct root *r)
+{
+	char dir[PATH_MAX];
+	size_t len;
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", r->path);
+	while ((slash = strrchr(dir, '/')) && slash != dir) {
+		*slash = '\0';
+		r->parent_wd =
+		    inotify_add_watch(s->inotify_fd, dir, IN_CREATE | IN_MOVED_TO | IN_ONLYDIR);
+		if (r->parent_wd >= 0) {
+			/* The next component of the path, created before the watch began? */
+			len = strlen(dir);
+			*slash = '/';
+			slash = strchr(dir + len + 1, '/');
+			if (slash)
+				*slash = '\0';
+			return access(dir, F_OK) == 0;
+		}
+		if (errno != ENOENT)
+			return false;
+	}
+	return false;
+}
+
+/* (Re)start watching a root and read the bundles it holds; or wait for it to appear. */
+static void open_root(struct pt_runtime_state *s, struct root *r)
+{
+	for (int depth = 0; depth < 32; depth++) {
+		int wd = inotify_add_watch(s->inotify_fd, r->path,
+					   IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM |
+					       IN_ONLYDIR | IN_DELETE_SELF | IN_MOVE_SELF);
+
+		if (wd >= 0) {
+			r->wd = wd;
+			r->parent_wd = -1;
+			scan_root(s, r);
+			return;
+		}
+		if (!await_root(s, r))
+			return;
+	}
 }
 
 static struct root *root_by_wd(struct pt_runtime_state *s, int wd)
@@ -404,7 +516,24 @@ static struct root *root_by_wd(struct pt_runtime_state *s, int wd)
 	return NULL;
 }
 
-/* Events lost: every container may have changed. Mark all gone, then read the roots again. */
+/* Something was created where a missing root will be: try the roots that wait there. */
+static bool ancestor_event(struct pt_runtime_state *s, int wd)
+{
+	bool hit = false;
+
+	for (size_t i = 0; i < s->nr_roots; i++) {
+		struct root *r = &s->roots[i];
+
+		if (r->wd >= 0 || r->parent_wd != wd)
+			continue;
+		hit = true;
+		open_root(s, r);
+	}
+	return hit;
+}
+
+/* Events lost: every container may have changed. Mark all gone, then read the roots again:
+ * those still there come back. */
 static void rescan(struct pt_runtime_state *s)
 {
 	uint64_t now = pt_now_ns();
@@ -416,9 +545,9 @@ static void rescan(struct pt_runtime_state *s)
 				mark_gone(s, c, now);
 	for (size_t i = 0; i < s->nr_roots; i++) {
 		if (s->roots[i].wd >= 0)
-			inotify_rm_watch(s->inotify_fd, s->roots[i].wd);
-		s->roots[i].wd = -1;
-		open_root(s, &s->roots[i]);
+			scan_root(s, &s->roots[i]);
+		else
+			open_root(s, &s->roots[i]);
 	}
 }
 
@@ -427,8 +556,11 @@ static void root_event(struct pt_runtime_state *s, struct root *r, const struct 
 	struct container *c;
 
 	if (ev->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF)) {
-		r->wd = -1;
-		arm_timer(s);
+		/* containerd's state went away (a restart cleans it): wait for it again. */
+		if (ev->mask & IN_IGNORED) {
+			r->wd = -1;
+			open_root(s, r);
+		}
 		return;
 	}
 	if (!(ev->mask & IN_ISDIR) || !ev->len || !is_container_id(ev->name, strlen(ev->name)))
@@ -457,6 +589,8 @@ static void handle_event(struct pt_runtime_state *s, const struct inotify_event 
 		root_event(s, r, ev);
 		return;
 	}
+	if (ancestor_event(s, ev->wd))
+		return;
 	c = find_by_wd(s, ev->wd);
 	if (!c)
 		return;
@@ -494,49 +628,52 @@ static void on_inotify(void *ctx, int fd, uint32_t events)
 	drain(ctx);
 }
 
-/* Roots that appeared, and containers whose grace ran out; re-armed while needed. */
+/* Command lines to read again, containers whose grace ran out; re-armed while needed. */
 static void on_timer(void *ctx, int fd, uint32_t events)
 {
 	struct pt_runtime_state *s = ctx;
-	bool again = expire(s, pt_now_ns());
+	uint64_t now = pt_now_ns();
 
 	pt_timer_ack(fd);
-	for (size_t i = 0; i < s->nr_roots; i++) {
-		if (s->roots[i].wd < 0)
-			open_root(s, &s->roots[i]);
-		again |= s->roots[i].wd < 0;
-	}
-	if (again)
-		arm_timer(s);
+	s->timer_due_ns = 0;
+	retry_commands(s);
+	expire(s, now);
+	arm_timer(s);
 }
 
 /* Read a container's files now: one the watches never saw, or a CRI-O one. */
 static struct container *read_now(struct pt_runtime_state *s, const char *id, enum pt_runtime rt)
 {
 	char path[PATH_MAX];
-	uint32_t pid = 0;
 	struct container *c;
 
 	if (rt != PT_RUNTIME_CRIO) {
-		for (size_t i = 0; i < s->nr_roots && !pid; i++)
-			if (snprintf(path, sizeof(path), "%s/%s/init.pid", s->roots[i].path, id) <
-			    (int)sizeof(path))
-				pid = read_pid_file(s, path);
+		for (size_t i = 0; i < s->nr_roots; i++) {
+			if (snprintf(path, sizeof(path), "%s/%s", s->roots[i].path, id) >=
+				(int)sizeof(path) ||
+			    access(path, F_OK))
+				continue;
+			c = find_or_add(s, id);
+			if (!c)
+				return NULL;
+			read_bundle(s, c, path);
+			goto found;
+		}
 	}
-	if (!pid && s->crio_state[0] && (rt == PT_RUNTIME_CRIO || rt == PT_RUNTIME_UNKNOWN) &&
-	    snprintf(path, sizeof(path), "%s/overlay-containers/%s/userdata/pidfile",
-		     s->crio_state, id) < (int)sizeof(path))
-		pid = read_pid_file(s, path);
-	if (!pid)
+	if (!s->crio_state[0] || (rt != PT_RUNTIME_CRIO && rt != PT_RUNTIME_UNKNOWN) ||
+	    snprintf(path, sizeof(path), "%s/overlay-containers/%s/userdata/pidfile", s->crio_state,
+		     id) >= (int)sizeof(path) ||
+	    access(path, F_OK))
 		return NULL;
 	c = find_or_add(s, id);
 	if (!c)
 		return NULL;
-	learn_main_pid(s, c, pid);
+	learn_main_pid(s, c, read_pid_file(s, path));
+found:
 	/* Not watched: read again after the grace period if asked again. */
 	if (c->wd < 0)
 		mark_gone(s, c, pt_now_ns());
-	return c;
+	return c->main_pid ? c : NULL;
 }
 
 void pt_runtime_state_ask(struct pt_runtime_state *s, const char *container_id,
@@ -611,6 +748,7 @@ static void add_roots(struct pt_runtime_state *s)
 			     containerd_namespaces[i]) >= (int)sizeof(r->path))
 			continue;
 		r->wd = -1;
+		r->parent_wd = -1;
 		s->nr_roots++;
 	}
 }
@@ -619,7 +757,6 @@ int pt_runtime_state_new(struct pt_loop *loop, const struct pt_runtime_dirs *dir
 			 struct pt_runtime_state **out, char *err, size_t errlen)
 {
 	struct pt_runtime_state *s = calloc(1, sizeof(*s));
-	bool missing = false;
 	int e;
 
 	if (!s) {
@@ -654,12 +791,8 @@ int pt_runtime_state_new(struct pt_loop *loop, const struct pt_runtime_dirs *dir
 		return e;
 	}
 	add_roots(s);
-	for (size_t i = 0; i < s->nr_roots; i++) {
+	for (size_t i = 0; i < s->nr_roots; i++)
 		open_root(s, &s->roots[i]);
-		missing |= s->roots[i].wd < 0;
-	}
-	if (missing)
-		arm_timer(s);
 	*out = s;
 	return 0;
 }

@@ -42,20 +42,20 @@ enum pt_runtime_kind {
 
 /* The runtime's word on one process of one container. */
 struct pt_runtime_answer {
-	bool known;		    /* the runtime has (or had) a record of the container */
-	enum pt_runtime_kind kind;     /* from its spec's annotations */
-	uint32_t main_pid;	    /* host pid of its main process; 0: not recorded */
-	bool exec;	   /* the process was exec'd into the container by the runtime */
+	bool known;		   /* the runtime has (or had) a record of the container */
+	enum pt_runtime_kind kind; /* from its spec's annotations */
+	uint32_t main_pid;	   /* host pid of its main process; 0: not recorded */
+	bool exec;		   /* the process was exec'd into the container by the runtime */
 	char exec_command[PT_EXEC_COMMAND_MAX]; /* its command line, "" when unread */
 };
 
 struct pt_runtime_state_stats {
-	uint64_t containers;   /* containers whose facts are kept now (a gauge) */
-	uint64_t main_pids;    /* main pids read */
-	uint64_t execs;	       /* exec'd processes seen */
-	uint64_t read_errors;  /* runtime files that could not be read or made no sense */
-	uint64_t overflows;    /* inotify queue overflows (the directories were read again) */
-	uint64_t table_full;   /* containers not tracked: the table was full */
+	uint64_t containers;  /* containers whose facts are kept now (a gauge) */
+	uint64_t main_pids;   /* main pids read */
+	uint64_t execs;	      /* exec'd processes seen */
+	uint64_t read_errors; /* runtime files that could not be read or made no sense */
+	uint64_t overflows;   /* inotify queue overflows (the directories were read again) */
+	uint64_t table_full;  /* containers not tracked: the table was full */
 };
 
 struct pt_runtime_state;

@@ -760,13 +760,15 @@ class Pod:
         wait_exec(pid)
         return Container(self, name, cid, attempt, pid, spec, st.status.image_ref, st.status.started_at)
 
-    def start_container(self, name, command, args=(), memory_limit=None, env=None):
-        """Start container @name (attempt 0) and report it running in the API object."""
+    def start_container(self, name, command, args=(), memory_limit=None, env=None, publish=True):
+        """Start container @name (attempt 0) and report it running in the API object
+        (publish=False: not yet, as when the kubelet's status update lags)."""
         assert name not in self.containers, f"{name} exists: use restart_container"
         image_ref = self.containerd.call("ImageStatus", {"image": {"image": self.kubelet.image}}).image.id
         spec = {"command": command, "args": args, "memory_limit": memory_limit, "env": env, "image_ref": image_ref}
         c = self.containers[name] = self._launch(name, 0, spec)
-        self._publish(c)
+        if publish:
+            self._publish(c)
         return c
 
     def restart_container(self, name, command=None, args=None):

@@ -13,18 +13,20 @@
 struct scenario {
 	const char *name;
 	enum pt_cgroup_scope scope;
-	uint32_t flags;	       /* PT_FLAG_PIDNS_INIT, _PARENT_OTHER_CGROUP, _SANDBOX */
-	bool runtime_known;    /* the runtime has a record of the container */
-	uint32_t main_pid;     /* ... with this main pid (0: none) */
+	uint32_t flags;	    /* PT_FLAG_PIDNS_INIT, _PARENT_OTHER_CGROUP, _SANDBOX */
+	bool runtime_known; /* the runtime has a record of the container */
+	uint32_t main_pid;  /* ... with this main pid (0: none) */
 	enum pt_runtime_kind kind;
-	bool exec;	       /* ... and this process's pid in an exec's pid file */
+	bool exec; /* ... and this process's pid in an exec's pid file */
 	enum pt_process_role role;
 	enum pt_role_source source;
 };
 
-#define OWN_NS	  (PT_FLAG_PIDNS_INIT | PT_FLAG_PARENT_OTHER_CGROUP)
-#define PID	  4242
-#define OTHER_PID 4000
+#define OWN_NS (PT_FLAG_PIDNS_INIT | PT_FLAG_PARENT_OTHER_CGROUP)
+/* Not a kernel flag: the scenario's parent is named runc. */
+#define PARENT_RUNC (1u << 31)
+#define PID	    4242
+#define OTHER_PID   4000
 
 static const struct scenario scenarios[] = {
 	/* Rule 1: the runtime's record decides, whatever the pid-namespace mode. */
@@ -38,6 +40,12 @@ static const struct scenario scenarios[] = {
 	  PT_SOURCE_RUNTIME },
 	{ "runtime: exec whose pid file was missed is still not main", PT_SCOPE_CONTAINER,
 	  PT_FLAG_PARENT_OTHER_CGROUP, true, OTHER_PID, PT_KIND_CONTAINER, false, PT_ROLE_OTHER,
+	  PT_SOURCE_RUNTIME },
+	{ "runtime: an exec that died before runc wrote its pid file", PT_SCOPE_CONTAINER,
+	  PT_FLAG_PARENT_OTHER_CGROUP | PARENT_RUNC, true, OTHER_PID, PT_KIND_CONTAINER, false,
+	  PT_ROLE_EXEC, PT_SOURCE_PARENT },
+	{ "runtime: the main process while runc still is its parent", PT_SCOPE_CONTAINER,
+	  OWN_NS | PARENT_RUNC, true, PID, PT_KIND_CONTAINER, false, PT_ROLE_MAIN,
 	  PT_SOURCE_RUNTIME },
 	{ "runtime: a descendant of the main process", PT_SCOPE_CONTAINER, 0, true, OTHER_PID,
 	  PT_KIND_CONTAINER, false, PT_ROLE_OTHER, PT_SOURCE_RUNTIME },
@@ -58,25 +66,23 @@ static const struct scenario scenarios[] = {
 	{ "runtime: a sandbox without main pid, another process", PT_SCOPE_CONTAINER, 0, true, 0,
 	  PT_KIND_SANDBOX, false, PT_ROLE_OTHER, PT_SOURCE_RUNTIME },
 	/* Rule 2: a sandbox by name, where the runtime does not say otherwise. */
-	{ "no runtime: pause as a pid-namespace init", PT_SCOPE_CONTAINER,
-	  OWN_NS | PT_FLAG_SANDBOX, false, 0, PT_KIND_UNKNOWN, false, PT_ROLE_SANDBOX,
-	  PT_SOURCE_NAME },
-	{ "no runtime: pause in a host-pid sandbox", PT_SCOPE_CONTAINER, PT_FLAG_SANDBOX, false,
-	  0, PT_KIND_UNKNOWN, false, PT_ROLE_SANDBOX, PT_SOURCE_NAME },
-	{ "pause in the pod's own cgroup", PT_SCOPE_POD, PT_FLAG_SANDBOX, false, 0,
+	{ "no runtime: pause as a pid-namespace init", PT_SCOPE_CONTAINER, OWN_NS | PT_FLAG_SANDBOX,
+	  false, 0, PT_KIND_UNKNOWN, false, PT_ROLE_SANDBOX, PT_SOURCE_NAME },
+	{ "no runtime: pause in a host-pid sandbox", PT_SCOPE_CONTAINER, PT_FLAG_SANDBOX, false, 0,
 	  PT_KIND_UNKNOWN, false, PT_ROLE_SANDBOX, PT_SOURCE_NAME },
+	{ "pause in the pod's own cgroup", PT_SCOPE_POD, PT_FLAG_SANDBOX, false, 0, PT_KIND_UNKNOWN,
+	  false, PT_ROLE_SANDBOX, PT_SOURCE_NAME },
 	/* Rule 3: the init of the container's own pid namespace, started from outside. */
-	{ "no runtime: pid-namespace init started from outside", PT_SCOPE_CONTAINER, OWN_NS,
-	  false, 0, PT_KIND_UNKNOWN, false, PT_ROLE_MAIN, PT_SOURCE_PIDNS },
+	{ "no runtime: pid-namespace init started from outside", PT_SCOPE_CONTAINER, OWN_NS, false,
+	  0, PT_KIND_UNKNOWN, false, PT_ROLE_MAIN, PT_SOURCE_PIDNS },
 	{ "runtime knows the container but not its main pid", PT_SCOPE_CONTAINER, OWN_NS, true, 0,
 	  PT_KIND_CONTAINER, false, PT_ROLE_MAIN, PT_SOURCE_PIDNS },
 	{ "no runtime: a pid namespace made inside the container", PT_SCOPE_CONTAINER,
-	  PT_FLAG_PIDNS_INIT, false, 0, PT_KIND_UNKNOWN, false, PT_ROLE_UNKNOWN,
-	  PT_SOURCE_NONE },
+	  PT_FLAG_PIDNS_INIT, false, 0, PT_KIND_UNKNOWN, false, PT_ROLE_UNKNOWN, PT_SOURCE_NONE },
 	/* Rule 4: shared or host pid namespace and no record: it cannot be known. */
-	{ "no runtime: parent outside the cgroup, no pid namespace of its own",
-	  PT_SCOPE_CONTAINER, PT_FLAG_PARENT_OTHER_CGROUP, false, 0, PT_KIND_UNKNOWN, false,
-	  PT_ROLE_UNKNOWN, PT_SOURCE_NONE },
+	{ "no runtime: parent outside the cgroup, no pid namespace of its own", PT_SCOPE_CONTAINER,
+	  PT_FLAG_PARENT_OTHER_CGROUP, false, 0, PT_KIND_UNKNOWN, false, PT_ROLE_UNKNOWN,
+	  PT_SOURCE_NONE },
 	{ "no runtime: a child", PT_SCOPE_CONTAINER, 0, false, 0, PT_KIND_UNKNOWN, false,
 	  PT_ROLE_UNKNOWN, PT_SOURCE_NONE },
 	/* Not a container's process at all. */
@@ -100,7 +106,8 @@ static void test_rules(void **state)
 		struct pt_event ev = { 0 };
 
 		ev.pid = PID;
-		ev.flags = sc->flags;
+		ev.flags = sc->flags & ~PARENT_RUNC;
+		strcpy(ev.parent_comm, sc->flags & PARENT_RUNC ? "runc" : "containerd-shim");
 		cg.scope = sc->scope;
 		strcpy(cg.container_id, CID);
 		rt.known = sc->runtime_known;
@@ -114,7 +121,7 @@ static void test_rules(void **state)
 			      pt_role_source_name(who.source));
 		assert_int_equal(who.role, sc->role);
 		assert_int_equal(who.source, sc->source);
-		if (who.role == PT_ROLE_EXEC)
+		if (who.role == PT_ROLE_EXEC && sc->exec)
 			assert_string_equal(who.exec_command, "sh -c exit 1");
 		else
 			assert_string_equal(who.exec_command, "");

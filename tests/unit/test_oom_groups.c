@@ -191,8 +191,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_single_victim_reported_at_once, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_group_kill_is_one_report, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_group_kill_across_containers_is_one_report_each,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_group_kill_across_containers_is_one_report_each, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_victim_times_out, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flush_reports_what_is_pending, setup,
 						teardown),
