@@ -161,33 +161,34 @@ static __always_inline bool find_oom_memcg(struct task_struct *task, __u64 page_
 	return false;
 }
 
+/* @css's cgroup id when its memory.oom.group is set, else 0. */
+static __always_inline __u64 oom_group_of(struct cgroup_subsys_state *css)
+{
+	if (!css || !BPF_CORE_READ((struct mem_cgroup *)css, oom_group))
+		return 0;
+	return cgroup_id_of(BPF_CORE_READ(css, cgroup));
+}
+
 /*
  * The memory cgroup whose memory.oom.group made the OOM killer take @task
- * with the rest of its group: as the kernel's mem_cgroup_get_oom_group(),
- * the highest one with oom.group set from @task's memcg up to the memcg that
- * ran out (@oom_memcg_id; 0 for a system-wide OOM: up to the root). 0 when
- * none (always on cgroup v1, which has no oom.group).
+ * with the rest of its group: as the kernel's mem_cgroup_get_oom_group(), the
+ * higher one with oom.group set of @task's memcg and its parent (the
+ * container's and the pod's, where a kubelet sets it), not above the memcg
+ * that ran out (@oom_memcg_id). 0 when none (always on cgroup v1, which has
+ * no oom.group). Two levels, unrolled: a loop here costs old verifiers dear.
  */
 static __always_inline __u64 find_oom_group(struct task_struct *task, __u64 oom_memcg_id)
 {
 	struct cgroup_subsys_state *css = task_memory_css(task);
-	struct mem_cgroup *memcg;
-	__u64 group = 0, id;
+	__u64 leaf, parent;
 
-	if (!bpf_core_field_exists(struct mem_cgroup, oom_group))
+	if (!bpf_core_field_exists(struct mem_cgroup, oom_group) || !css)
 		return 0;
-	for (int i = 0; i < 8; i++) {
-		if (!css)
-			break;
-		memcg = (struct mem_cgroup *)css;
-		id = cgroup_id_of(BPF_CORE_READ(css, cgroup));
-		if (BPF_CORE_READ(memcg, oom_group))
-			group = id;
-		if (id == oom_memcg_id)
-			break;
-		css = BPF_CORE_READ(css, parent);
-	}
-	return group;
+	leaf = oom_group_of(css);
+	if (cgroup_id_of(BPF_CORE_READ(css, cgroup)) == oom_memcg_id)
+		return leaf;
+	parent = oom_group_of(BPF_CORE_READ(css, parent));
+	return parent ? parent : leaf;
 }
 
 #endif

@@ -207,15 +207,17 @@ static int wire(struct daemon *d, char **envp, char *host, size_t hostlen, char 
 	int e = pt_loop_new(&d->loop);
 
 	pt_pipeline_init(&d->pipeline, node_name(d->opts, host, hostlen), write_stdout, d);
+	d->pipeline.flush = flush_stdout;
 	if (!e)
 		e = pt_loop_add(d->loop, d->sigfd, EPOLLIN, on_signal, d);
 	if (!e)
-		e = pt_oom_groups_new(d->loop, pt_pipeline_deliver, &d->pipeline, &d->oom_groups);
+		e = pt_oom_groups_new(d->loop, pt_pipeline_deliver, pt_pipeline_flush, &d->pipeline,
+				      &d->oom_groups);
 	if (!e)
 		e = pt_ring_reader_new(d->loop, pt_loader_ringbuf_fd(d->loader),
 				       d->opts->wakeup_interval_ns,
 				       pt_loader_polling_until(d->loader), pt_pipeline_on_record,
-				       flush_stdout, &d->pipeline, &d->reader);
+				       pt_pipeline_flush, &d->pipeline, &d->reader);
 	if (e) {
 		snprintf(err, errlen, "cannot start the event loop: %s", strerror(-e));
 		return e;
@@ -242,6 +244,7 @@ static void shutdown_daemon(struct daemon *d)
 	pt_loader_detach(d->loader);
 	pt_ring_reader_drain(d->reader);
 	pt_oom_groups_flush(d->oom_groups);
+	pt_pipeline_flush(&d->pipeline);
 	if (d->cluster)
 		pt_cluster_shutdown(d->cluster, d->loop, d->opts->shutdown_grace_ns);
 	print_totals(d);

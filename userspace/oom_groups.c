@@ -6,10 +6,10 @@
 #include <unistd.h>
 #include "oom_groups.h"
 
-/* After the last marked victim exited: marks of the same kill come microseconds apart. */
-#define SETTLE_NS (5ULL * 1000000ULL)
+/* After the last marked victim exited: more marks may come, a console line apart. */
+#define SETTLE_NS (250ULL * 1000000ULL)
 /* A victim that never exits (stuck in the kernel) does not hold the report longer. */
-#define QUIET_NS  (1000ULL * 1000000ULL)
+#define QUIET_NS  (2000ULL * 1000000ULL)
 #define MAX_KILLS 256
 
 /* One container's share of one kill. */
@@ -32,6 +32,7 @@ struct pt_oom_groups {
 	struct pt_loop *loop;
 	int timer_fd;
 	pt_oom_report_fn report;
+	void (*done)(void *ctx);
 	void *ctx;
 	struct kill *kills;
 	size_t nr_kills;
@@ -115,6 +116,13 @@ static void add_victim(struct pt_oom_summary *s, const struct pt_event *ev,
 	v->pid = ev->pid;
 	v->role = where->who.role;
 	memcpy(v->comm, ev->comm, sizeof(v->comm));
+	if (v->role == PT_ROLE_MAIN && v != s->victims) {
+		/* The main process is named first. */
+		struct pt_oom_victim main = *v;
+
+		memmove(s->victims + 1, s->victims, (size_t)(v - s->victims) * sizeof(*v));
+		s->victims[0] = main;
+	}
 }
 
 void pt_oom_groups_mark(struct pt_oom_groups *g, const struct pt_event *mark)
@@ -201,12 +209,16 @@ size_t pt_oom_groups_pending(const struct pt_oom_groups *g)
 
 static void on_timer(void *ctx, int fd, uint32_t events)
 {
+	struct pt_oom_groups *g = ctx;
+
 	pt_timer_ack(fd);
-	release(ctx, false);
+	release(g, false);
+	if (g->done)
+		g->done(g->ctx);
 }
 
-int pt_oom_groups_new(struct pt_loop *loop, pt_oom_report_fn report, void *ctx,
-		      struct pt_oom_groups **out)
+int pt_oom_groups_new(struct pt_loop *loop, pt_oom_report_fn report, void (*done)(void *ctx),
+		      void *ctx, struct pt_oom_groups **out)
 {
 	struct pt_oom_groups *g = calloc(1, sizeof(*g));
 	int e;
@@ -215,6 +227,7 @@ int pt_oom_groups_new(struct pt_loop *loop, pt_oom_report_fn report, void *ctx,
 		return -ENOMEM;
 	g->loop = loop;
 	g->report = report;
+	g->done = done;
 	g->ctx = ctx;
 	g->timer_fd = pt_timer_new();
 	if (g->timer_fd < 0) {

@@ -6,9 +6,10 @@
  * their exits arrive one by one. The victims of one kill are counted from
  * the mark_victim records (they share a kill id); their exits are gathered
  * by container, and the report is made once every marked victim's exit has
- * arrived and no more marks came for a few milliseconds, or a second after
- * the last news of the kill if some victim never exits. A victim killed
- * alone is reported as soon as its exit arrives.
+ * arrived and no news of the kill came for 250 ms (the kernel logs a line
+ * per victim between marks, and a serial console takes ~15 ms a line), or
+ * two seconds after the last news if some victim never exits. A victim
+ * killed alone is reported as soon as its exit arrives.
  */
 #ifndef PODTRAIL_OOM_GROUPS_H
 #define PODTRAIL_OOM_GROUPS_H
@@ -22,8 +23,9 @@ typedef void (*pt_oom_report_fn)(void *ctx, const struct pt_event *ev,
 
 struct pt_oom_groups;
 
-int pt_oom_groups_new(struct pt_loop *loop, pt_oom_report_fn report, void *ctx,
-		      struct pt_oom_groups **out);
+/* @done (may be NULL) follows the reports a timer released, e.g. to flush output. */
+int pt_oom_groups_new(struct pt_loop *loop, pt_oom_report_fn report, void (*done)(void *ctx),
+		      void *ctx, struct pt_oom_groups **out);
 void pt_oom_groups_free(struct pt_oom_groups *g);
 
 /* A mark_victim record: kill @mark->oom.kill_id has one more victim. */

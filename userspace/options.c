@@ -114,7 +114,8 @@ static const struct opt_doc docs[] = {
 	{ { "containerd-state", required_argument, NULL, OPT_CONTAINERD_STATE },
 	  "PODTRAIL_CONTAINERD_STATE",
 	  "DIR",
-	  "containerd's state directory (default /run/containerd)" },
+	  "containerd's state directory, whose task bundles say which process is a container's "
+	  "main one (default /run/containerd)" },
 	{ { "crio-state", required_argument, NULL, OPT_CRIO_STATE },
 	  "PODTRAIL_CRIO_STATE",
 	  "DIR",
@@ -130,7 +131,8 @@ static const struct opt_doc docs[] = {
 	{ { "no-runtime-metadata", no_argument, NULL, OPT_NO_RUNTIME_METADATA },
 	  "PODTRAIL_NO_RUNTIME_METADATA",
 	  NULL,
-	  "never read the container runtime's metadata; rely on the API server alone" },
+	  "never read the container runtimes' files: names come from the API server alone, and a "
+	  "container's main process is known only as the init of its own pid namespace" },
 	{ { "insecure-skip-tls-verify-of-the-api-server", no_argument, NULL, OPT_INSECURE },
 	  "PODTRAIL_INSECURE_SKIP_TLS_VERIFY_OF_THE_API_SERVER",
 	  NULL,

@@ -66,6 +66,14 @@ void pt_pipeline_emit(struct pt_pipeline *p, const struct pt_event *ev,
 		p->sink_errors++;
 }
 
+void pt_pipeline_flush(void *ctx)
+{
+	struct pt_pipeline *p = ctx;
+
+	if (p->flush)
+		p->flush(p->flush_ctx);
+}
+
 void pt_pipeline_deliver(void *ctx, const struct pt_event *ev, const struct pt_placement *where)
 {
 	struct pt_pipeline *p = ctx;

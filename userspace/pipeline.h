@@ -14,6 +14,7 @@
 #include "classify.h"
 #include "oom_groups.h"
 #include "output.h"
+#include "ring_reader.h"
 #include "runtime_state.h"
 
 struct pt_pipeline_stats {
@@ -40,6 +41,8 @@ struct pt_pipeline {
 	int64_t realtime_offset_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
 	pt_sink_fn sink;
 	void *sink_ctx;
+	pt_batch_fn flush; /* after a batch of reports (buffered stdout); may be NULL */
+	void *flush_ctx;
 	pt_attribute_fn attribute; /* NULL: standalone, no pods */
 	void *attribute_ctx;
 	struct pt_runtime_state *runtime; /* NULL: the runtime's records are not read */
@@ -51,6 +54,8 @@ struct pt_pipeline {
 void pt_pipeline_init(struct pt_pipeline *p, const char *node, pt_sink_fn sink, void *sink_ctx);
 /* A pt_record_fn for the ring reader. */
 void pt_pipeline_on_record(void *ctx, const void *data, size_t size);
+/* A pt_batch_fn: a batch of reports is done (the ring reader's, a timer's). */
+void pt_pipeline_flush(void *ctx);
 /* Attribute (or, standalone, classify) a placed event: a pt_oom_report_fn too. */
 void pt_pipeline_deliver(void *ctx, const struct pt_event *ev, const struct pt_placement *where);
 /* Classify an attributed event and hand its report to the sink. */

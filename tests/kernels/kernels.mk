@@ -27,7 +27,8 @@ KERN_DEB_PACKAGES := qemu-system-x86 busybox-static debian-archive-keyring binut
 # Same flags as the host build, without the sanitizers (no static ASan runtime).
 STATIC_CFLAGS = $(filter-out -fsanitize=% -fno-sanitize-recover=% -fno-omit-frame-pointer,$(CFLAGS))
 STATIC_SRCS := $(filter-out userspace/cluster.c userspace/http_server.c userspace/k8s/%,$(USER_SRCS)) \
-	userspace/k8s/api_stats.c userspace/main.c $(KERN_DIR)/cluster_stub.c
+	userspace/k8s/api_stats.c userspace/k8s/runtime_meta.c userspace/main.c \
+	$(KERN_DIR)/cluster_stub.c
 STATIC_OBJS := $(patsubst %.c,$(STATIC)/obj/%.o,$(STATIC_SRCS))
 STATIC_LIBS := -lbpf -lelf -lz -ljson-c -lm
 
