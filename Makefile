@@ -28,7 +28,7 @@ DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
 	libcurl4-openssl-dev libjson-c-dev libcmocka-dev libmicrohttpd-dev libcap-dev \
 	libclang-rt-14-dev runc busybox-static python3 python3-pytest valgrind bpftrace \
 	openssl procps util-linux libcap2-bin libyaml-dev gcc libc6-dev binutils \
-	qemu-system-x86 debian-archive-keyring shellcheck \
+	qemu-system-x86 debian-archive-keyring shellcheck clang-format \
 	containerd python3-grpcio python3-protobuf protobuf-compiler
 
 PKGS := libbpf libelf zlib json-c libcurl yaml-0.1 libmicrohttpd
@@ -119,6 +119,7 @@ test-unit: $(UNIT_BINS)
 # The whole suite: unit tests and integration tests run against the
 # sanitized build; the plain build is what `make run` and the README use.
 test: deps
+	$(MAKE) check-format
 	$(MAKE) all
 	$(MAKE) BUILD=build/san SANITIZE=1 all test-unit
 	# One pytest run per directory: each has a conftest of its own.

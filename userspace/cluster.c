@@ -11,9 +11,6 @@
 #include "k8s/pod_cache.h"
 #include "k8s/pod_watcher.h"
 
-/* Deleted pods stay findable this long: their containers' exits trail the DELETED event. */
-#define POD_TOMBSTONE_NS (120ULL * 1000000000ULL)
-
 struct pt_cluster {
 	struct pt_kube_config kube;
 	bool kube_loaded;
@@ -104,7 +101,8 @@ int pt_cluster_start(struct pt_loop *loop, const struct pt_options *o, struct pt
 	e = pt_http_new(loop, &c->kube, &hopts, &c->http, err, errlen);
 	if (e)
 		goto fail;
-	e = pt_pod_cache_new(POD_TOMBSTONE_NS, &c->cache);
+	/* Deleted pods stay findable a while: their containers' exits trail the DELETED event. */
+	e = pt_pod_cache_new(o->pod_tombstone_ns, &c->cache);
 	if (e)
 		goto fail_msg;
 	sink_config(o, &scfg);
@@ -177,6 +175,13 @@ void pt_cluster_metrics(const struct pt_cluster *c, struct pt_cluster_metrics *m
 	m->attributed_late = a->late;
 	m->attributed_runtime = a->from_runtime;
 	m->pods_cached = pt_pod_cache_size(c->cache);
+	m->pods_tombstoned = pt_pod_cache_tombstones(c->cache);
+	m->pods_expired = w->expired;
+	m->bad_objects = w->bad_objects;
+	m->watch_events = w->watch_events;
+	m->hold_overflow = a->hold_overflow;
+	m->sink_received = s->received;
+	m->merged = s->merged;
 	m->awaiting_attribution = pt_attributor_waiting(c->attributor);
 	m->queued = pt_event_sink_pending(c->sink);
 	m->api = &c->api;
@@ -189,22 +194,24 @@ void pt_cluster_print_totals(const struct pt_cluster *c, FILE *f)
 	const struct pt_pod_watcher_stats *w = pt_pod_watcher_stats(c->watcher);
 
 	fprintf(f,
-		"podtrail: kubernetes: pods=%zu lists=%llu watches=%llu relists_gone=%llu "
+		"podtrail: kubernetes: pods=%zu tombstones=%zu expired=%llu bad_pods=%llu "
+		"lists=%llu watches=%llu relists_gone=%llu "
 		"api_failures=%llu attributed_api=%llu attributed_runtime=%llu held=%llu "
 		"late=%llu pod_only=%llu unattributed=%llu node_events=%llu events_created=%llu "
 		"events_patched=%llu spam_filtered=%llu aggregated=%llu merged=%llu "
 		"queue_overflow=%llu retries=%llu write_failures=%llu pending=%zu\n",
-		pt_pod_cache_size(c->cache), (unsigned long long)w->lists,
-		(unsigned long long)w->watches, (unsigned long long)w->relists_gone,
-		(unsigned long long)w->failures, (unsigned long long)a->from_api,
-		(unsigned long long)a->from_runtime, (unsigned long long)a->held,
-		(unsigned long long)a->late, (unsigned long long)a->pod_only,
-		(unsigned long long)a->unattributed, (unsigned long long)a->node,
-		(unsigned long long)s->created, (unsigned long long)s->patched,
-		(unsigned long long)s->spam_filtered, (unsigned long long)s->aggregated,
-		(unsigned long long)s->merged, (unsigned long long)s->queue_overflow,
-		(unsigned long long)s->retries, (unsigned long long)s->failed,
-		pt_event_sink_pending(c->sink));
+		pt_pod_cache_size(c->cache), pt_pod_cache_tombstones(c->cache),
+		(unsigned long long)w->expired, (unsigned long long)w->bad_objects,
+		(unsigned long long)w->lists, (unsigned long long)w->watches,
+		(unsigned long long)w->relists_gone, (unsigned long long)w->failures,
+		(unsigned long long)a->from_api, (unsigned long long)a->from_runtime,
+		(unsigned long long)a->held, (unsigned long long)a->late,
+		(unsigned long long)a->pod_only, (unsigned long long)a->unattributed,
+		(unsigned long long)a->node, (unsigned long long)s->created,
+		(unsigned long long)s->patched, (unsigned long long)s->spam_filtered,
+		(unsigned long long)s->aggregated, (unsigned long long)s->merged,
+		(unsigned long long)s->queue_overflow, (unsigned long long)s->retries,
+		(unsigned long long)s->failed, pt_event_sink_pending(c->sink));
 }
 
 void pt_cluster_free(struct pt_cluster *c)

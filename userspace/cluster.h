@@ -31,6 +31,13 @@ struct pt_cluster_metrics {
 	uint64_t attributed_late;
 	uint64_t attributed_runtime;
 	uint64_t pods_cached;
+	uint64_t pods_tombstoned;
+	uint64_t pods_expired;
+	uint64_t bad_objects;
+	uint64_t watch_events;
+	uint64_t hold_overflow;
+	uint64_t sink_received;
+	uint64_t merged;
 	uint64_t awaiting_attribution;
 	uint64_t queued;
 	const struct pt_api_stats *api;

@@ -181,6 +181,7 @@ int pt_http_server_new(struct pt_loop *loop, const char *address,
 	s->loop = loop;
 	s->h = *h;
 	s->timer_fd = -1;
+	errno = 0; /* MHD sets errno on some failures only */
 	s->mhd = MHD_start_daemon(MHD_USE_EPOLL | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0), 0,
 				  NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, &ss,
 				  MHD_OPTION_CONNECTION_TIMEOUT, 10U, MHD_OPTION_CONNECTION_LIMIT,

@@ -46,6 +46,10 @@ static void pipeline_metrics(FILE *f, const struct pt_pipeline *p)
 	counter(f, "decode_errors_total", "Records that failed to decode.", p->stats.decode_errors);
 	counter(f, "exits_ignored_total", "Records that made no event (e.g. a child's exit 1).",
 		p->stats.ignored);
+	counter(f, "oom_records_total", "OOM-kill marks read (one per victim).",
+		p->stats.oom_records);
+	counter(f, "sink_errors_total", "Reports the output or the Event queue refused.",
+		p->sink_errors);
 	header(f, "events_emitted_total", "counter", "Events reported, by reason.");
 	for (int r = 0; r < PT_REASON__COUNT; r++)
 		fprintf(f, "podtrail_events_emitted_total{reason=\"%s\"} %llu\n", pt_reason_name(r),
@@ -131,6 +135,19 @@ static void cluster_metrics(FILE *f, const struct pt_cluster *c)
 		m.watch_restarts);
 	counter(f, "pod_relists_total", "Pod re-lists after 410 Gone.", m.relists_gone);
 	counter(f, "pods_cached", "Pods of this node in the cache.", m.pods_cached);
+	counter(f, "pods_tombstoned", "Deleted pods kept for their containers' late events.",
+		m.pods_tombstoned);
+	counter(f, "pods_expired_total", "Deleted pods forgotten after the tombstone time.",
+		m.pods_expired);
+	counter(f, "pod_watch_events_total", "Pod watch events applied to the cache.",
+		m.watch_events);
+	counter(f, "pods_malformed_total", "Pods from the API server that did not parse (skipped).",
+		m.bad_objects);
+	counter(f, "events_to_api_total", "Reports handed to the Event writer.", m.sink_received);
+	counter(f, "events_merged_total", "Reports folded into a queued write of the same Event.",
+		m.merged);
+	counter(f, "events_hold_overflow_total",
+		"Held events released early because the hold was full.", m.hold_overflow);
 	counter(f, "events_awaiting_attribution", "Events held until their pod is known.",
 		m.awaiting_attribution);
 	counter(f, "events_attributed_late_total", "Held events attributed once the pod appeared.",

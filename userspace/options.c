@@ -23,6 +23,7 @@ enum opt_id {
 	OPT_EVENTS_API,
 	OPT_HOLD_TIME,
 	OPT_HOLD_MAX,
+	OPT_POD_TOMBSTONE,
 	OPT_QUEUE_SIZE,
 	OPT_MAX_TRIES,
 	OPT_SPAM_BURST,
@@ -83,6 +84,11 @@ static const struct opt_doc docs[] = {
 	  "PODTRAIL_HOLD_MAX",
 	  "N",
 	  "hold at most N such events (default 1000)" },
+	{ { "pod-tombstone", required_argument, NULL, OPT_POD_TOMBSTONE },
+	  "PODTRAIL_POD_TOMBSTONE",
+	  "S",
+	  "remember a deleted pod for S seconds, for its containers' late events, then forget it "
+	  "(default 120)" },
 	{ { "queue-size", required_argument, NULL, OPT_QUEUE_SIZE },
 	  "PODTRAIL_QUEUE_SIZE",
 	  "N",
@@ -386,6 +392,11 @@ static int apply(struct pt_options *o, int id, const char *arg, const char *how,
 		else
 			o->aggregate_window_ns = v * 1000000000ULL;
 		return 0;
+	case OPT_POD_TOMBSTONE:
+		if (parse_u64(arg, 86400, &v))
+			goto bad;
+		o->pod_tombstone_ns = v * 1000000000ULL;
+		return 0;
 	case OPT_SHUTDOWN_GRACE:
 		if (parse_u64(arg, 600000, &v))
 			goto bad;
@@ -440,6 +451,7 @@ static void set_defaults(struct pt_options *o)
 	o->attach = PT_ATTACH_AUTO;
 	o->hold_ns = 10000000000ULL;
 	o->hold_max = 1000;
+	o->pod_tombstone_ns = 120000000000ULL;
 	o->queue_size = 1000;
 	o->max_tries = 12;
 	o->spam_burst = 25;

@@ -26,6 +26,7 @@ struct pt_options {
 	bool events_v1; /* events.k8s.io/v1 instead of core/v1 */
 	uint64_t hold_ns;
 	uint32_t hold_max;
+	uint64_t pod_tombstone_ns; /* a deleted pod is kept this long for late events */
 	uint32_t queue_size;
 	uint32_t max_tries;
 	uint32_t spam_burst;

@@ -849,6 +849,72 @@ def cluster(a, v2, results):
 
 
 # --------------------------------------------------------------------------
+# Part 4: pod churn (a long-lived agent's memory)
+
+def churn(a, results):
+    """Pods with two containers created and deleted through the fake API server, CHURN_ALIVE
+    alive at a time, as a node running Jobs and rollouts sees them. RSS of the agent at the
+    start (synced with the first pods), at its peak, right after the churn and once the
+    tombstone time (--pod-tombstone) has passed: deleted pods must be forgotten."""
+    sys.path.insert(0, os.path.join(ROOT, "tests", "fakeapi"))
+    from fakeapi import FakeAPIServer  # noqa: E402
+
+    out = results.setdefault("churn", {})
+    srv = FakeAPIServer(os.path.join(OUT, "fakeapi-churn"), bookmark_interval=5).start()
+    try:
+        srv.add_node(NODE)
+        alive = []
+
+        def add(i):
+            uid = str(uuid.uuid4())
+            srv.add_pod(f"churn-{i}", namespace="bench-churn", uid=uid, node_name=NODE,
+                        containers=[("app", "containerd://" + uuid.uuid4().hex * 2),
+                                    ("sidecar", "containerd://" + uuid.uuid4().hex * 2)])
+            alive.append(f"churn-{i}")
+
+        for i in range(a.churn_alive):
+            add(i)
+        pt = start_cluster_agent(srv, "churn", [*a.podtrail_arg, "--pod-tombstone", str(a.churn_tombstone)])
+        samples, stop = [], threading.Event()
+
+        def sample():
+            while not stop.is_set():
+                try:
+                    samples.append(mem_kib(pt.pid)["VmRSS"])
+                except OSError:
+                    return
+                stop.wait(0.5)
+
+        start = mem_kib(pt.pid)
+        th = threading.Thread(target=sample, daemon=True)
+        th.start()
+        t0 = time.monotonic()
+        for i in range(a.churn_alive, a.churn_alive + a.churn_pods):
+            srv.delete_pod("bench-churn", alive.pop(0))
+            add(i)
+            if i % 10000 == 0:
+                log(f"churn: {i - a.churn_alive} pods churned, RSS {samples[-1] / 1024 if samples else 0:.1f} MiB")
+        churn_s = time.monotonic() - t0
+        after = mem_kib(pt.pid)
+        # Everything deleted during the churn is forgotten one tombstone time after it went.
+        time.sleep(a.churn_tombstone + 10)
+        stop.set()
+        th.join()
+        settled = mem_kib(pt.pid)
+        pt.stop(signal.SIGTERM)
+        out.update({"pods": a.churn_pods, "alive": a.churn_alive, "seconds": churn_s,
+                    "tombstone_s": a.churn_tombstone, "rss_start_kib": start["VmRSS"],
+                    "rss_peak_kib": max(samples + [after["VmRSS"]]), "rss_after_churn_kib": after["VmRSS"],
+                    "rss_settled_kib": settled["VmRSS"], "anon_start_kib": start.get("RssAnon", 0),
+                    "anon_settled_kib": settled.get("RssAnon", 0), "totals": pt.totals()})
+        log(f"churn: {a.churn_pods} pods in {churn_s:.0f} s; RSS start {start['VmRSS'] / 1024:.1f}, peak "
+            f"{out['rss_peak_kib'] / 1024:.1f}, after {after['VmRSS'] / 1024:.1f}, "
+            f"{a.churn_tombstone + 10} s later {settled['VmRSS'] / 1024:.1f} MiB")
+    finally:
+        srv.stop()
+
+
+# --------------------------------------------------------------------------
 # The table
 
 def med(xs):
@@ -984,6 +1050,14 @@ def summarize(results, a):
             f"{(m['VmRSS'] - m['ring'] - m.get('RssAnon', 0)) / 1024:.1f} MiB", "", "", "", "", "rss_breakdown")
         row(f"  RSS without the ring-buffer mapping", f"{m['own'] / 1024:.1f} MiB", "", "", "< 16 MiB",
             v(m["own"] / 1024 < 16), "rss_1000_pods_own")
+    ch = results.get("churn")
+    if ch and "rss_settled_kib" in ch:
+        grew = (ch["rss_settled_kib"] - ch["rss_start_kib"]) / 1024
+        row(f"pod churn: {ch['pods']} pods (2 containers, {ch['alive']} alive): RSS start / peak / after / "
+            f"{ch['tombstone_s']} s tombstone later",
+            f"{ch['rss_start_kib'] / 1024:.1f} / {ch['rss_peak_kib'] / 1024:.1f} / "
+            f"{ch['rss_after_churn_kib'] / 1024:.1f} / {ch['rss_settled_kib'] / 1024:.1f} MiB", "", "",
+            "settled - start < 4 MiB", v(grew < 4), "churn_rss")
     if "flood" in cl:
         x = cl["flood"]
         t = x["totals"]
@@ -1029,7 +1103,12 @@ def main():
     ap.add_argument("--cached-pods", type=int, default=1000, help="pods on the node in the fake API server")
     ap.add_argument("--flood-rate", type=int, default=50000, help="crashes/s asked of the flood")
     ap.add_argument("--flood-seconds", type=float, default=10, help="flood duration")
-    ap.add_argument("--only", default="side,stdout,cluster", help="comma-separated parts: side, stdout, cluster")
+    ap.add_argument("--churn-pods", type=int, default=100000, help="pods created and deleted in the churn")
+    ap.add_argument("--churn-alive", type=int, default=500, help="pods alive at a time in the churn")
+    ap.add_argument("--churn-tombstone", type=int, default=30,
+                    help="the agent's --pod-tombstone (s) in the churn: how long it waits before settling")
+    ap.add_argument("--only", default="side,stdout,cluster,churn",
+                    help="comma-separated parts: side, stdout, cluster, churn")
     ap.add_argument("--configs", default="none,podtrail,bpftrace",
                     help="side by side: which configurations (none, podtrail, bpftrace)")
     ap.add_argument("--workloads", default="boring,crash", help="side by side: which storms (boring, crash)")
@@ -1044,6 +1123,7 @@ def main():
         a.reps, a.boring, a.crashes, a.lat_n = 1, 20000, 5000, 200
         a.lat_pods, a.lat_per_pod, a.storm_pods, a.storm_per_pod = 20, 5, 20, 50
         a.cached_pods, a.flood_seconds = 200, 2
+        a.churn_pods, a.churn_alive, a.churn_tombstone = 5000, 100, 5
     parts = set(a.only.split(","))
     if os.geteuid() != 0:
         sys.exit("bench: run as root (BPF, cgroups)")
@@ -1077,6 +1157,8 @@ def main():
             latency_stdout(a, v2, results)
         if "cluster" in parts:
             cluster(a, v2, results)
+        if "churn" in parts:
+            churn(a, results)
     finally:
         stats.close()
         cleanup()

@@ -34,6 +34,7 @@ struct pt_pod_cache {
 	struct table by_container;
 	uint64_t tombstone_ns;
 	size_t live;
+	size_t tombstones;
 };
 
 static uint64_t hash_str(const char *s)
@@ -221,18 +222,26 @@ static struct cached_pod *find_pod(const struct pt_pod_cache *c, const char *uid
 	return s ? s->pod : NULL;
 }
 
+/* Unlink @victim, which @link points to, from the list and every index, and free it. */
+static void unlink_pod(struct pt_pod_cache *c, struct cached_pod **link, struct cached_pod *victim)
+{
+	*link = victim->next;
+	unindex_pod(c, victim);
+	if (victim->deleted_ns)
+		c->tombstones--;
+	else
+		c->live--;
+	free_pod(victim);
+}
+
 static void remove_pod(struct pt_pod_cache *c, struct cached_pod *victim)
 {
 	for (struct cached_pod **pp = &c->pods; *pp; pp = &(*pp)->next) {
 		if (*pp == victim) {
-			*pp = victim->next;
-			break;
+			unlink_pod(c, pp, victim);
+			return;
 		}
 	}
-	unindex_pod(c, victim);
-	if (!victim->deleted_ns)
-		c->live--;
-	free_pod(victim);
 }
 
 int pt_pod_cache_upsert(struct pt_pod_cache *c, struct pt_pod *pod, uint64_t now_ns)
@@ -267,6 +276,7 @@ void pt_pod_cache_delete(struct pt_pod_cache *c, const char *uid, uint64_t now_n
 	if (cp && !cp->deleted_ns) {
 		cp->deleted_ns = now_ns ? now_ns : 1;
 		c->live--;
+		c->tombstones++;
 	}
 }
 
@@ -291,18 +301,43 @@ int pt_pod_cache_replace(struct pt_pod_cache *c, struct pt_pod_list *list, uint6
 	return 0;
 }
 
-void pt_pod_cache_expire(struct pt_pod_cache *c, uint64_t now_ns)
+size_t pt_pod_cache_expire(struct pt_pod_cache *c, uint64_t now_ns)
 {
-	struct cached_pod *cp = c->pods, *next;
+	struct cached_pod **pp = &c->pods;
+	size_t n = 0;
 
-	for (; cp; cp = next) {
-		next = cp->next;
-		if (cp->deleted_ns && now_ns - cp->deleted_ns >= c->tombstone_ns)
-			remove_pod(c, cp);
+	while (*pp && c->tombstones) {
+		struct cached_pod *cp = *pp;
+
+		if (cp->deleted_ns && now_ns - cp->deleted_ns >= c->tombstone_ns) {
+			unlink_pod(c, pp, cp);
+			n++;
+		} else {
+			pp = &cp->next;
+		}
 	}
-	/* Deleted slots slow lookups down: rebuild when they dominate. */
-	if (c->by_uid.used > 4 * (c->live + 8))
+	/* Deleted slots slow lookups down and hold memory: rebuild when they dominate. */
+	if (n && (c->by_uid.used > 4 * (c->live + c->tombstones + 8) ||
+		  c->by_container.used > 4 * (c->live + c->tombstones + 8) * 2))
 		reindex(c, 0, 0);
+	return n;
+}
+
+uint64_t pt_pod_cache_next_expiry(const struct pt_pod_cache *c)
+{
+	uint64_t first = 0;
+
+	if (!c->tombstones)
+		return 0;
+	for (const struct cached_pod *cp = c->pods; cp; cp = cp->next)
+		if (cp->deleted_ns && (!first || cp->deleted_ns < first))
+			first = cp->deleted_ns;
+	return first ? first + c->tombstone_ns : 0;
+}
+
+size_t pt_pod_cache_tombstones(const struct pt_pod_cache *c)
+{
+	return c->tombstones;
 }
 
 const struct pt_pod *pt_pod_cache_by_uid(const struct pt_pod_cache *c, const char *uid)

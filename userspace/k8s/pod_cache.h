@@ -24,8 +24,10 @@ int pt_pod_cache_upsert(struct pt_pod_cache *c, struct pt_pod *pod, uint64_t now
 void pt_pod_cache_delete(struct pt_pod_cache *c, const char *uid, uint64_t now_ns);
 /* After a (re-)list: pods missing from the list become tombstones. Takes ownership of the items. */
 int pt_pod_cache_replace(struct pt_pod_cache *c, struct pt_pod_list *list, uint64_t now_ns);
-/* Forget tombstones older than the grace period. */
-void pt_pod_cache_expire(struct pt_pod_cache *c, uint64_t now_ns);
+/* Forget tombstones older than the grace period; returns how many were forgotten. */
+size_t pt_pod_cache_expire(struct pt_pod_cache *c, uint64_t now_ns);
+/* When the oldest tombstone is due to be forgotten; 0 when there is none. */
+uint64_t pt_pod_cache_next_expiry(const struct pt_pod_cache *c);
 
 const struct pt_pod *pt_pod_cache_by_uid(const struct pt_pod_cache *c, const char *uid);
 /* The pod that has container @id; *container is set to it. */
@@ -33,5 +35,7 @@ const struct pt_pod *pt_pod_cache_by_container(const struct pt_pod_cache *c, con
 					       const struct pt_pod_container **container);
 /* Live pods (tombstones excluded). */
 size_t pt_pod_cache_size(const struct pt_pod_cache *c);
+/* Deleted pods still kept for late events. */
+size_t pt_pod_cache_tombstones(const struct pt_pod_cache *c);
 
 #endif

@@ -29,6 +29,8 @@ struct pt_pod_watcher {
 	struct pt_http_call *call;
 	struct pt_watch_stream *stream;
 	int timer_fd;
+	int expire_fd;		/* forgets deleted pods when their tombstone time is up */
+	uint64_t expire_due_ns; /* 0: not armed */
 	unsigned failures_in_row;
 	bool synced;
 	bool connected;
@@ -41,6 +43,35 @@ struct pt_pod_watcher {
 };
 
 static void start_list(struct pt_pod_watcher *w);
+
+/* Arm the expiry timer for the oldest tombstone, unless it is armed already. */
+static void arm_expiry(struct pt_pod_watcher *w)
+{
+	uint64_t now = pt_now_ns(), due;
+
+	if (w->expire_due_ns)
+		return; /* newer tombstones are due later */
+	due = pt_pod_cache_next_expiry(w->cache);
+	if (!due)
+		return;
+	w->expire_due_ns = due;
+	pt_timer_arm(w->expire_fd, due > now ? due - now : 1);
+}
+
+static void on_expire(void *ctx, int fd, uint32_t events)
+{
+	struct pt_pod_watcher *w = ctx;
+	size_t n;
+
+	pt_timer_ack(fd);
+	w->expire_due_ns = 0;
+	n = pt_pod_cache_expire(w->cache, pt_now_ns());
+	w->stats.expired += n;
+	/* A churned node frees many small blocks at once: give the memory back. */
+	if (n)
+		malloc_trim(0);
+	arm_expiry(w);
+}
 static void start_watch(struct pt_pod_watcher *w);
 
 static void log_http_error(struct pt_pod_watcher *w, const char *what,
@@ -93,6 +124,16 @@ static int pods_path(const struct pt_pod_watcher *w, const char *extra, char *bu
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
+/* Cannot happen with a valid node name; if it does, say so and keep trying, never stop. */
+static void path_too_long(struct pt_pod_watcher *w)
+{
+	fprintf(stderr, "podtrail: watching pods: the request path for node %.64s... is too long\n",
+		w->node);
+	w->stats.failures++;
+	w->failures_in_row++;
+	retry_later(w);
+}
+
 static void failed(struct pt_pod_watcher *w, const char *what, const struct pt_http_response *r)
 {
 	w->stats.failures++;
@@ -129,6 +170,7 @@ static void on_list_done(void *ctx, const struct pt_http_response *r)
 			list.n_skipped, err);
 	w->stats.bad_objects += list.n_skipped;
 	pt_pod_cache_replace(w->cache, &list, pt_now_ns());
+	arm_expiry(w);
 	snprintf(w->rv, sizeof(w->rv), "%s", list.resource_version);
 	pt_pod_list_free(&list);
 	/* A list parses into far more memory than the cache keeps: give it back. */
@@ -152,8 +194,10 @@ static void start_list(struct pt_pod_watcher *w)
 		.ctx = w,
 	};
 
-	if (pods_path(w, "", path, sizeof(path)) < 0)
+	if (pods_path(w, "", path, sizeof(path)) < 0) {
+		path_too_long(w);
 		return;
+	}
 	w->stats.lists++;
 	if (pt_http_submit(w->http, &req, &w->call) < 0) {
 		w->failures_in_row++;
@@ -193,6 +237,7 @@ static int on_watch_event(void *ctx, enum pt_watch_type type, struct json_object
 		if (type == PT_WATCH_DELETED) {
 			pt_pod_cache_delete(w->cache, pod.uid, pt_now_ns());
 			pt_pod_free(&pod);
+			arm_expiry(w);
 		} else {
 			pt_pod_cache_upsert(w->cache, &pod, pt_now_ns());
 			pt_pod_free(&pod);
@@ -282,8 +327,10 @@ static void start_watch(struct pt_pod_watcher *w)
 	snprintf(extra, sizeof(extra),
 		 "&watch=1&allowWatchBookmarks=true&timeoutSeconds=%d&resourceVersion=%s",
 		 WATCH_SECONDS, w->rv);
-	if (pods_path(w, extra, path, sizeof(path)) < 0)
+	if (pods_path(w, extra, path, sizeof(path)) < 0) {
+		path_too_long(w);
 		return;
+	}
 	pt_watch_stream_reset(w->stream);
 	w->stats.watches++;
 	if (pt_http_submit(w->http, &req, &w->call) < 0) {
@@ -311,11 +358,14 @@ int pt_pod_watcher_new(struct pt_loop *loop, struct pt_http *http, struct pt_pod
 	snprintf(w->node, sizeof(w->node), "%s", node);
 	w->stream = pt_watch_stream_new(0, on_watch_event, w);
 	w->timer_fd = pt_timer_new();
-	if (!w->stream || w->timer_fd < 0) {
-		e = w->timer_fd < 0 ? w->timer_fd : -ENOMEM;
+	w->expire_fd = pt_timer_new();
+	if (!w->stream || w->timer_fd < 0 || w->expire_fd < 0) {
+		e = w->timer_fd < 0 ? w->timer_fd : w->expire_fd < 0 ? w->expire_fd : -ENOMEM;
 		goto fail;
 	}
 	e = pt_loop_add(loop, w->timer_fd, EPOLLIN, on_timer, w);
+	if (!e)
+		e = pt_loop_add(loop, w->expire_fd, EPOLLIN, on_expire, w);
 	if (e)
 		goto fail;
 	*out = w;
@@ -350,6 +400,10 @@ void pt_pod_watcher_free(struct pt_pod_watcher *w)
 	if (w->timer_fd >= 0) {
 		pt_loop_remove(w->loop, w->timer_fd);
 		close(w->timer_fd);
+	}
+	if (w->expire_fd >= 0) {
+		pt_loop_remove(w->loop, w->expire_fd);
+		close(w->expire_fd);
 	}
 	pt_watch_stream_free(w->stream);
 	free(w);

@@ -4,6 +4,8 @@
  * node, then watch from the list's resourceVersion with bookmarks; resume a
  * dropped watch from the last resourceVersion seen, re-list on 410 Gone, and
  * back off (jittered, doubling to 30 s) while the server is unreachable.
+ * Deleted pods are forgotten when the cache's tombstone time has passed
+ * (a timer armed only while there are some), and their memory given back.
  */
 #ifndef PODTRAIL_K8S_POD_WATCHER_H
 #define PODTRAIL_K8S_POD_WATCHER_H
@@ -23,6 +25,7 @@ struct pt_pod_watcher_stats {
 	uint64_t failures;     /* failed requests (transport or HTTP error) */
 	uint64_t watch_events; /* ADDED/MODIFIED/DELETED applied */
 	uint64_t bad_objects;  /* pods that did not parse */
+	uint64_t expired;      /* deleted pods forgotten after the tombstone time */
 };
 
 struct pt_pod_watcher;
