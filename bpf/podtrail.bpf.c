@@ -19,6 +19,12 @@ char LICENSE[] SEC("license") = "GPL";
 /* Load-time settings (rodata), written by userspace before load. */
 const volatile char sandbox_names[PT_MAX_SANDBOX_NAMES][PT_COMM_LEN] = { "pause" };
 const volatile __u32 nr_sandbox_names = 1;
+/* Node daemons (kubelet, containerd, ...): their clean exits are news too. */
+const volatile char daemon_names[PT_MAX_DAEMON_NAMES][PT_COMM_LEN] = {};
+const volatile __u32 nr_daemon_names = 0;
+/* Runtime shims: their exit records name their first child. */
+const volatile char shim_names[PT_MAX_SHIM_NAMES][PT_COMM_LEN] = {};
+const volatile __u32 nr_shim_names = 0;
 /* Bit n set: remember the sender of signal n (fatal by default action). */
 const volatile __u64 fatal_signal_mask = 0;
 /* Wake the reader at most once per interval per CPU; it polls shortly after. */
@@ -67,17 +73,31 @@ static __always_inline __u64 submit_flags(struct pt_percpu_state *st, bool urgen
 }
 
 /* @comm is zero-padded, like the rodata names, so two words compare it. */
-static __always_inline bool comm_is_sandbox(const char *comm)
+static __always_inline bool comm_in(const char *comm, const volatile char (*names)[PT_COMM_LEN],
+				    __u32 nr, __u32 max)
 {
 	const __u64 *c = (const __u64 *)comm;
 
-	for (__u32 n = 0; n < PT_MAX_SANDBOX_NAMES && n < nr_sandbox_names; n++) {
-		const volatile __u64 *s = (const volatile __u64 *)sandbox_names[n];
+	for (__u32 n = 0; n < max && n < nr; n++) {
+		const volatile __u64 *s = (const volatile __u64 *)names[n];
 
 		if (c[0] == s[0] && c[1] == s[1])
 			return true;
 	}
 	return false;
+}
+
+/* The tgid of @task's first child (a shim's: pause, or a container's main process); 0 if none. */
+static __always_inline __u32 first_child_tgid(struct task_struct *task)
+{
+	struct list_head *head = (void *)task + bpf_core_field_offset(struct task_struct, children);
+	struct list_head *first = BPF_CORE_READ(task, children.next);
+	struct task_struct *child;
+
+	if (!first || first == head)
+		return 0;
+	child = (void *)first - bpf_core_field_offset(struct task_struct, sibling);
+	return BPF_CORE_READ(child, tgid);
 }
 
 static __always_inline void fill_header(struct pt_record_header *hdr, __u16 kind, __u32 size)
@@ -185,10 +205,11 @@ static __always_inline int handle_exit(struct task_struct *task, bool btf)
 		flags |= PT_FLAG_PIDNS_INIT;
 	/* The exiting task is current; the helper zero-pads, as the compare needs. */
 	bpf_get_current_comm(&comm, sizeof(comm));
-	if (comm_is_sandbox(comm))
+	if (comm_in(comm, sandbox_names, nr_sandbox_names, PT_MAX_SANDBOX_NAMES))
 		flags |= PT_FLAG_SANDBOX;
 	if (exit_code == 0 && !(flags & (PT_FLAG_PIDNS_INIT | PT_FLAG_SANDBOX)) &&
-	    !parent_is_subreaper(task, btf)) {
+	    !parent_is_subreaper(task, btf) &&
+	    !comm_in(comm, daemon_names, nr_daemon_names, PT_MAX_DAEMON_NAMES)) {
 		count(st, PT_CNT_EXIT_BORING);
 		return 0;
 	}
@@ -205,6 +226,10 @@ static __always_inline int handle_exit(struct task_struct *task, bool btf)
 	rec->ns_pid = ns_pid;
 	rec->ns_level = ns_level;
 	rec->exit_code = exit_code;
+	rec->served_pid = 0;
+	rec->_pad2 = 0;
+	if (comm_in(comm, shim_names, nr_shim_names, PT_MAX_SHIM_NAMES))
+		rec->served_pid = first_child_tgid(task);
 	rec->start_ns = BPF_CORE_READ(task, group_leader, start_time);
 	__builtin_memcpy(rec->comm, comm, sizeof(comm));
 	parent = BPF_CORE_READ(task, real_parent);

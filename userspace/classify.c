@@ -12,6 +12,8 @@ static const char *const reason_names[PT_REASON__COUNT] = {
 	[PT_REASON_CONTAINER_EXITED] = "ContainerExited",
 	[PT_REASON_PROCESS_CRASHED] = "ProcessCrashed",
 	[PT_REASON_SANDBOX_CHANGED] = "SandboxChanged",
+	[PT_REASON_NODE_COMPONENT_EXITED] = "NodeComponentExited",
+	[PT_REASON_RUNTIME_MONITOR_LOST] = "RuntimeMonitorLost",
 };
 
 const char *pt_reason_name(enum pt_reason reason)
@@ -91,6 +93,8 @@ static void msg_where(struct msg *m, const struct pt_placement *where)
 		msg_add(m, " in %s", cg->unit);
 	else
 		msg_add(m, " on the host");
+	if (where->pod_on_node && (cg->scope == PT_SCOPE_CONTAINER || cg->scope == PT_SCOPE_POD))
+		msg_add(m, " of pod %s", where->pod_on_node);
 }
 
 /* "; container id 3f2a1b4c5d6e": which instance of a named container (it restarts). */
@@ -417,13 +421,95 @@ static void report_crash(const struct pt_event *ev, const struct pt_placement *w
 	msg_instance(&m, where);
 }
 
+/* systemd (pid 1) stopping a unit: SIGTERM, or the stop signal the unit asks for. */
+static bool stopped_by_systemd(const struct pt_event *ev)
+{
+	const struct pt_event_killer *k = &ev->killer;
+
+	return k->present && !k->from_kernel && k->tgid == 1 && !strcmp(k->comm, "systemd") &&
+	       (k->sig == SIGTERM || k->sig == SIGINT || k->sig == SIGQUIT) &&
+	       (!ev->signal || ev->signal == k->sig);
+}
+
+/* Whether the end of a node component is news, and of which type (*warning). */
+static bool component_news(const struct pt_event *ev, const struct pt_placement *where,
+			   bool *warning)
+{
+	bool clean = !ev->signal && ev->exit_code == 0;
+
+	*warning = true;
+	switch (where->component->kind) {
+	case PT_COMPONENT_DAEMON:
+		/* A clean exit, or a stop systemd asked for, is a stop: Normal. */
+		*warning = !(clean || stopped_by_systemd(ev));
+		return true;
+	case PT_COMPONENT_SHIM:
+		/* Shims end with their pod; the runtime stops them. */
+		return !clean && !pt_stop_requested_by_runtime(ev, where);
+	case PT_COMPONENT_HELPER:
+		/* runc runs and fails all day; only a crash is news. */
+		return (crashed(ev) || ev->oom.present) && !pt_stop_requested_by_runtime(ev, where);
+	}
+	return false;
+}
+
+/* "node component kubelet: process 1234 (kubelet) in kubelet.service exited with code 1 ..." */
+static void report_component(const struct pt_event *ev, const struct pt_placement *where,
+			     bool warning, struct pt_report *r)
+{
+	struct msg m = { r->message, 0, sizeof(r->message) };
+
+	r->reason = PT_REASON_NODE_COMPONENT_EXITED;
+	r->warning = warning;
+	msg_add(&m, "node component %s: ", where->component->name);
+	msg_subject(&m, ev, where);
+	if (stopped_by_systemd(ev)) {
+		msg_add(&m, " was stopped by systemd");
+		msg_lifetime(&m, ev);
+		msg_stop_sequence(&m, ev, where);
+		return;
+	}
+	msg_add(&m, " ");
+	msg_outcome(&m, ev, where);
+	msg_lifetime(&m, ev);
+	if (ev->signal && ev->ppid)
+		msg_add(&m, "; parent %u (%s)", ev->ppid, ev->parent_comm);
+}
+
+/* On the pod a runtime shim served: its containers are no longer watched by their runtime. */
+static void report_monitor_lost(const struct pt_event *ev, const struct pt_placement *where,
+				struct pt_report *r)
+{
+	struct msg m = { r->message, 0, sizeof(r->message) };
+
+	r->reason = PT_REASON_RUNTIME_MONITOR_LOST;
+	r->warning = true;
+	msg_add(&m, "runtime shim process %u (%s) that monitored this pod's containers ", ev->pid,
+		ev->comm);
+	msg_outcome(&m, ev, where);
+	msg_lifetime(&m, ev);
+	msg_add(&m, ": the container runtime lost its monitor of the pod's containers");
+}
+
 bool pt_classify(const struct pt_event *ev, const struct pt_placement *where, struct pt_report *out)
 {
+	bool warning;
+
 	if (ev->kind != PT_RECORD_EXIT)
 		return false;
 	memset(out, 0, sizeof(*out));
 	if (where->oom.killed) {
 		report_oom(ev, where, out);
+		return true;
+	}
+	if (where->monitor_lost) {
+		report_monitor_lost(ev, where, out);
+		return true;
+	}
+	if (where->component) {
+		if (!component_news(ev, where, &warning))
+			return false;
+		report_component(ev, where, warning, out);
 		return true;
 	}
 	switch (where->who.role) {

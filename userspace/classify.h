@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "cgroup_path.h"
+#include "components.h"
 #include "event.h"
 #include "identity.h"
 
@@ -21,6 +22,8 @@ enum pt_reason {
 	PT_REASON_CONTAINER_EXITED,
 	PT_REASON_PROCESS_CRASHED,
 	PT_REASON_SANDBOX_CHANGED,
+	PT_REASON_NODE_COMPONENT_EXITED,
+	PT_REASON_RUNTIME_MONITOR_LOST,
 	PT_REASON__COUNT,
 };
 
@@ -48,11 +51,16 @@ struct pt_oom_summary {
 
 /* What the caller knows about where the process ran and what it was there. */
 struct pt_placement {
-	struct pt_cgroup_info cgroup;	     /* parsed from the event's cgroup path */
-	const char *container_name;	     /* from the pod cache, or NULL */
-	struct pt_cgroup_info killer_cgroup; /* parsed from the sender's leaf cgroup */
-	struct pt_identity who;		     /* main process, exec'd, sandbox, ... */
-	struct pt_oom_summary oom;	     /* set: report this OOM kill, nothing else */
+	struct pt_cgroup_info cgroup;	      /* parsed from the event's cgroup path */
+	const char *container_name;	      /* from the pod cache, or NULL */
+	struct pt_cgroup_info killer_cgroup;  /* parsed from the sender's leaf cgroup */
+	struct pt_identity who;		      /* main process, exec'd, sandbox, ... */
+	struct pt_oom_summary oom;	      /* set: report this OOM kill, nothing else */
+	const struct pt_component *component; /* a node component on the host, or NULL */
+	/* Set: report that this pod's runtime shim (the event's process) died, nothing else. */
+	bool monitor_lost;
+	/* The report regards the Node, not the pod: name the pod ("ns/name") in the message. */
+	const char *pod_on_node;
 };
 
 /*

@@ -50,8 +50,8 @@ static int sink_and_log(void *ctx, const struct pt_emitted *e)
 
 	if (c->verbose >= 1)
 		pt_event_log(stderr, c->log_json ? PT_LOG_JSON : PT_LOG_TEXT, e);
-	/* A host process that ended normally is nothing to tell the cluster about. */
-	if (!e->pod && !e->report->warning)
+	/* A host process that ended normally is nothing to tell the cluster about; a stopped component is. */
+	if (!e->pod && !e->report->warning && e->report->reason != PT_REASON_NODE_COMPONENT_EXITED)
 		return 0;
 	return pt_event_sink_emit(c->sink, e);
 }

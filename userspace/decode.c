@@ -102,6 +102,7 @@ static int decode_exit(const struct pt_exit_record *r, struct pt_event *out)
 	out->ppid = r->ppid;
 	out->ns_pid = r->ns_pid;
 	out->ns_level = r->ns_level;
+	out->served_pid = r->served_pid;
 	decode_status(r->exit_code, out);
 	out->start_ns = r->start_ns;
 	out->lifetime_ns = r->hdr.ktime_ns > r->start_ns ? r->hdr.ktime_ns - r->start_ns : 0;

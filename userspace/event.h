@@ -74,6 +74,7 @@ struct pt_event {
 	int exit_code;
 	int signal; /* terminating signal, 0 if none */
 	bool core_dumped;
+	uint32_t served_pid; /* a runtime shim's first child, 0 otherwise */
 	uint64_t start_ns;
 	uint64_t lifetime_ns;
 	char comm[PT_COMM_LEN + 1];

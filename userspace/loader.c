@@ -55,6 +55,10 @@ static void set_rodata(struct podtrail_bpf *skel, const struct pt_loader_config 
 	for (size_t i = 0; i < n; i++)
 		strncpy((char *)ro->sandbox_names[i], cfg->sandbox_names[i], PT_COMM_LEN - 1);
 	ro->nr_sandbox_names = (uint32_t)n;
+	memcpy((void *)ro->daemon_names, cfg->daemon_names, sizeof(ro->daemon_names));
+	ro->nr_daemon_names = (uint32_t)cfg->nr_daemon_names;
+	memcpy((void *)ro->shim_names, cfg->shim_names, sizeof(ro->shim_names));
+	ro->nr_shim_names = (uint32_t)cfg->nr_shim_names;
 	ro->fatal_signal_mask = pt_fatal_signal_mask();
 	ro->wakeup_interval_ns = cfg->wakeup_interval_ns;
 	ro->page_size = (uint64_t)sysconf(_SC_PAGESIZE);

@@ -20,6 +20,10 @@ enum pt_attach_mode {
 struct pt_loader_config {
 	const char *sandbox_names[PT_MAX_SANDBOX_NAMES];
 	size_t nr_sandbox_names;
+	char daemon_names[PT_MAX_DAEMON_NAMES][PT_COMM_LEN]; /* clean exits sent too */
+	size_t nr_daemon_names;
+	char shim_names[PT_MAX_SHIM_NAMES][PT_COMM_LEN]; /* exits name their first child */
+	size_t nr_shim_names;
 	uint64_t wakeup_interval_ns;
 	uint32_t ringbuf_bytes; /* a power of two, at least one page */
 	enum pt_attach_mode mode;

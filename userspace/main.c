@@ -47,6 +47,7 @@ struct daemon {
 	struct pt_http_server *http;
 	struct pt_runtime_state *runtime;
 	struct pt_oom_groups *oom_groups;
+	struct pt_components components; /* the node's own processes */
 	struct pt_pipeline pipeline;
 	struct pt_metrics_sources metrics;
 	int sigfd;
@@ -175,6 +176,12 @@ static int load(struct daemon *d, char *err, size_t errlen)
 	if (e)
 		return e;
 	memcpy(lc.sandbox_names, o->sandbox_names, sizeof(lc.sandbox_names));
+	pt_components_default(&d->components);
+	if (o->node_components)
+		pt_components_add(&d->components, o->node_components, NULL,
+				  0); /* checked by options */
+	lc.nr_daemon_names = pt_components_daemon_comms(&d->components, lc.daemon_names);
+	lc.nr_shim_names = pt_components_shim_comms(&d->components, lc.shim_names);
 	return pt_loader_open(&lc, &d->loader, err, errlen);
 }
 
@@ -208,6 +215,7 @@ static int wire(struct daemon *d, char **envp, char *host, size_t hostlen, char 
 
 	pt_pipeline_init(&d->pipeline, node_name(d->opts, host, hostlen), write_stdout, d);
 	d->pipeline.flush = flush_stdout;
+	d->pipeline.components = &d->components;
 	if (!e)
 		e = pt_loop_add(d->loop, d->sigfd, EPOLLIN, on_signal, d);
 	if (!e)

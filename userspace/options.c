@@ -15,6 +15,7 @@ enum opt_id {
 	OPT_NODE_NAME,
 	OPT_STANDALONE,
 	OPT_SANDBOX_NAMES,
+	OPT_NODE_COMPONENTS,
 	OPT_RINGBUF_SIZE,
 	OPT_WAKEUP_INTERVAL,
 	OPT_ATTACH,
@@ -148,6 +149,11 @@ static const struct opt_doc docs[] = {
 	  "PODTRAIL_SANDBOX_NAMES",
 	  "LIST",
 	  "comma-separated process names of pod sandboxes (max 4; default pause)" },
+	{ { "node-components", required_argument, NULL, OPT_NODE_COMPONENTS },
+	  "PODTRAIL_NODE_COMPONENTS",
+	  "LIST",
+	  "comma-separated process names of more node daemons to report on the Node when they "
+	  "end, besides the built-in ones (kubelet, containerd, crio, dockerd, ...)" },
 	{ { "ringbuf-size", required_argument, NULL, OPT_RINGBUF_SIZE },
 	  "PODTRAIL_RINGBUF_SIZE",
 	  "BYTES",
@@ -305,6 +311,15 @@ static int apply(struct pt_options *o, int id, const char *arg, const char *how,
 		if (parse_sandbox_names(arg, o))
 			goto bad;
 		return 0;
+	case OPT_NODE_COMPONENTS: {
+		struct pt_components check;
+
+		pt_components_default(&check);
+		if (pt_components_add(&check, arg, NULL, 0))
+			goto bad;
+		o->node_components = arg;
+		return 0;
+	}
 	case OPT_RINGBUF_SIZE:
 		if (parse_size(arg, &o->ringbuf_bytes))
 			goto bad;

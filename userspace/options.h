@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "k8s/runtime_meta.h"
+#include "components.h"
 #include "loader.h"
 #include "output.h"
 
@@ -16,6 +17,7 @@ struct pt_options {
 	const char *node_name;
 	bool standalone;
 	char sandbox_names_buf[256];
+	const char *node_components; /* more daemons, by process name; NULL: the table alone */
 	const char *sandbox_names[PT_MAX_SANDBOX_NAMES];
 	size_t nr_sandbox_names;
 	uint32_t ringbuf_bytes;

@@ -36,6 +36,41 @@ static void place(const struct pt_pipeline *p, const struct pt_event *ev,
 		pt_runtime_state_ask(p->runtime, where->cgroup.container_id, where->cgroup.runtime,
 				     ev->pid, &rt);
 	pt_identify(ev, &where->cgroup, &rt, &where->who);
+	where->component =
+	    pt_component_match(p->components, ev->comm, ev->ns_level, &where->cgroup);
+}
+
+/*
+ * A runtime shim died: the pod it served (from its first child, the
+ * container whose main process that was) hears of it too. The report
+ * regards the pod alone: its cgroup is not the shim's.
+ */
+static void tell_served_pod(struct pt_pipeline *p, const struct pt_event *ev,
+			    const struct pt_placement *where)
+{
+	char id[PT_CONTAINER_ID_LEN + 1];
+	struct pt_runtime_meta meta;
+	struct pt_placement pod = *where;
+
+	if (!where->component || where->component->kind != PT_COMPONENT_SHIM || !ev->served_pid ||
+	    pt_runtime_state_container_of(p->runtime, ev->served_pid, id) ||
+	    pt_runtime_state_meta(p->runtime, id, &meta, NULL, 0) || !meta.pod_uid[0])
+		return;
+	memset(&pod.cgroup, 0, sizeof(pod.cgroup));
+	pod.cgroup.scope = PT_SCOPE_POD;
+	pod.cgroup.runtime = meta.runtime;
+	snprintf(pod.cgroup.pod_uid, sizeof(pod.cgroup.pod_uid), "%s", meta.pod_uid);
+	pod.component = NULL;
+	pod.monitor_lost = true;
+	pt_pipeline_deliver(p, ev, &pod);
+}
+
+static void send(struct pt_pipeline *p, const struct pt_emitted *e)
+{
+	p->stats.emitted++;
+	p->stats.by_reason[e->report->reason]++;
+	if (p->sink(p->sink_ctx, e) < 0)
+		p->sink_errors++;
 }
 
 void pt_pipeline_emit(struct pt_pipeline *p, const struct pt_event *ev,
@@ -56,14 +91,26 @@ void pt_pipeline_emit(struct pt_pipeline *p, const struct pt_event *ev,
 	if (pod && pod->container_name[0])
 		named.container_name = pod->container_name;
 	if (!pt_classify(ev, &named, &report)) {
-		if (ev->kind == PT_RECORD_EXIT && !where->oom.killed)
+		if (ev->kind == PT_RECORD_EXIT && !where->oom.killed && !where->monitor_lost)
 			p->stats.ignored++;
 		return;
 	}
-	p->stats.emitted++;
-	p->stats.by_reason[report.reason]++;
-	if (p->sink(p->sink_ctx, &e) < 0)
-		p->sink_errors++;
+	if (report.reason == PT_REASON_SYSTEM_OOM && pod) {
+		/* The node ran out of memory: the Node hears it, naming the pod; then the pod. */
+		char name[sizeof(pod->namespace_) + sizeof(pod->name) + 1];
+		struct pt_placement on_node = named;
+		struct pt_report node_report;
+		struct pt_emitted ne = e;
+
+		snprintf(name, sizeof(name), "%s/%s", pod->namespace_, pod->name);
+		on_node.pod_on_node = name;
+		pt_classify(ev, &on_node, &node_report);
+		ne.where = &on_node;
+		ne.report = &node_report;
+		ne.pod = NULL;
+		send(p, &ne);
+	}
+	send(p, &e);
 }
 
 void pt_pipeline_flush(void *ctx)
@@ -103,6 +150,7 @@ void pt_pipeline_on_record(void *ctx, const void *data, size_t size)
 	}
 	place(p, &ev, &where);
 	p->stats.by_role[where.who.role]++;
+	p->stats.component_exits += where.component != NULL;
 	if (ev.oom.present) {
 		/* The OOM report is made once per kill and container; the exit goes on for what else it was. */
 		if (p->oom_groups) {
@@ -115,4 +163,5 @@ void pt_pipeline_on_record(void *ctx, const void *data, size_t size)
 		}
 	}
 	pt_pipeline_deliver(p, &ev, &where);
+	tell_served_pod(p, &ev, &where);
 }

@@ -25,6 +25,7 @@ struct pt_pipeline_stats {
 	uint64_t emitted;	/* reports handed to the sink */
 	uint64_t by_reason[PT_REASON__COUNT];
 	uint64_t by_role[PT_ROLE_SANDBOX + 1]; /* exits by what the process was to its container */
+	uint64_t component_exits;	       /* exits of node components read */
 };
 
 /* Where reports go; returns 0 or -errno (counted, never fatal). */
@@ -45,8 +46,9 @@ struct pt_pipeline {
 	void *flush_ctx;
 	pt_attribute_fn attribute; /* NULL: standalone, no pods */
 	void *attribute_ctx;
-	struct pt_runtime_state *runtime; /* NULL: the runtime's records are not read */
-	struct pt_oom_groups *oom_groups; /* NULL: each OOM victim reported alone */
+	struct pt_runtime_state *runtime;	/* NULL: the runtime's records are not read */
+	struct pt_oom_groups *oom_groups;	/* NULL: each OOM victim reported alone */
+	const struct pt_components *components; /* NULL: no node component is recognised */
 	uint64_t sink_errors;
 	struct pt_pipeline_stats stats;
 };

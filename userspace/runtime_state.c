@@ -722,6 +722,23 @@ int pt_runtime_state_meta(struct pt_runtime_state *s, const char *container_id,
 	return pt_runtime_meta_lookup(&s->dirs, container_id, out, err, errlen);
 }
 
+int pt_runtime_state_container_of(struct pt_runtime_state *s, uint32_t pid,
+				  char id[PT_CONTAINER_ID_LEN + 1])
+{
+	if (!s || !pid)
+		return -ENOENT;
+	drain(s);
+	for (size_t b = 0; b < BUCKETS; b++) {
+		for (struct container *c = s->by_id[b]; c; c = c->next_by_id) {
+			if (c->main_pid == pid) {
+				memcpy(id, c->id, PT_CONTAINER_ID_LEN + 1);
+				return 0;
+			}
+		}
+	}
+	return -ENOENT;
+}
+
 const struct pt_runtime_state_stats *pt_runtime_state_stats(const struct pt_runtime_state *s)
 {
 	return &s->stats;

@@ -86,6 +86,13 @@ void pt_runtime_state_ask(struct pt_runtime_state *s, const char *container_id,
 int pt_runtime_state_meta(struct pt_runtime_state *s, const char *container_id,
 			  struct pt_runtime_meta *out, char *err, size_t errlen);
 
+/*
+ * The container whose main process is host pid @pid (a shim's child: pause
+ * or a container's main process): its id into @id. 0, or -ENOENT.
+ */
+int pt_runtime_state_container_of(struct pt_runtime_state *s, uint32_t pid,
+				  char id[PT_CONTAINER_ID_LEN + 1]);
+
 const struct pt_runtime_state_stats *pt_runtime_state_stats(const struct pt_runtime_state *s);
 
 #endif

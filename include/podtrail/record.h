@@ -23,6 +23,9 @@
 #define PT_CGROUP_LEVELS 6
 /* Process names that identify a pod sandbox (e.g. "pause"); set as rodata. */
 #define PT_MAX_SANDBOX_NAMES 4
+/* Node daemons whose clean exits are sent too, and runtime shims; rodata. */
+#define PT_MAX_DAEMON_NAMES 16
+#define PT_MAX_SHIM_NAMES   4
 
 enum pt_record_kind {
 	PT_RECORD_EXIT = 1, /* a process (its last thread) exited */
@@ -113,7 +116,10 @@ struct pt_exit_record {
 	__u32 ns_pid;	 /* pid inside the process's own pid namespace */
 	__u32 ns_level;	 /* 0 on the host */
 	__u32 exit_code; /* raw wait status: (code << 8) | core (0x80) | signal */
-	__u64 start_ns;	 /* process start, CLOCK_MONOTONIC like ktime_ns */
+	/* A runtime shim's first child (pause or a container's main process): the pod it served. */
+	__u32 served_pid;
+	__u32 _pad2;
+	__u64 start_ns; /* process start, CLOCK_MONOTONIC like ktime_ns */
 	char comm[PT_COMM_LEN];
 	char parent_comm[PT_COMM_LEN];
 	struct pt_killer killer; /* valid when PT_FLAG_HAS_KILLER */

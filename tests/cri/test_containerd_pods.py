@@ -279,3 +279,25 @@ def test_runtime_metadata_names_a_container_the_api_does_not_know(api, agent, ku
     # Only containerd's spec knew the name "early": the API object never had it.
     assert "early" not in json.dumps(pod.api_pod())
     assert agent.scrape()["podtrail_events_attributed_by_runtime_total"] >= before + 1
+
+
+def test_shim_killed_under_a_live_pod(api, agent, kubelet, containerd):
+    """The shim monitors the pod's processes for the runtime: when it dies the pod hears
+    of it (RuntimeMonitorLost), and the Node of the component's death."""
+    pod = kubelet.run_pod("lost-shim")
+    pod.start_container("app", ["sleep", "1000"])
+    shims = [p for p in containerd.shims() if pod.sandbox_id in cri.proc_cmdline(p)]
+    assert len(shims) == 1, shims
+    sender = kill(shims[0], "KILL")
+    ev = wait_event(api, agent, pod, "RuntimeMonitorLost")
+    assert ev["type"] == "Warning" and ev["involvedObject"].get("fieldPath", "") == ""
+    assert ev["message"] == (f"runtime shim process {shims[0]} (containerd-shim) that monitored "
+                             f"this pod's containers was killed by SIGKILL (signal 9) sent by "
+                             f"process {sender} (kill) on the host after "
+                             + ev["message"].split(" after ")[1])
+    assert ev["message"].endswith(": the container runtime lost its monitor of the pod's containers")
+    node = api.wait_until(lambda: [e for e in api.events("default")
+                                   if e["reason"] == "NodeComponentExited" and
+                                   f"process {shims[0]} " in e["message"]], 10)
+    assert node and node[0]["involvedObject"]["kind"] == "Node", api.events("default")
+    assert node[0]["type"] == "Warning"

@@ -282,6 +282,23 @@ scenario_group_oom() { # mode driver
 	remove_cgroup "$rel"
 }
 
+# The node itself runs out of memory (no limit on the container): SystemOOM, attributed
+# to the victim's pod and container.
+scenario_system_oom() { # mode driver
+	uid=$(uuid) cid=$(container_id)
+	rel=$("${2}_path" "$uid" "$cid" besteffort)
+	make_cgroup "$rel"
+	unshare -p -f sh -c "$RUN_AS_INIT" sh "$CG/$rel" \
+		sh -c 'echo 1000 > /proc/self/oom_score_adj; exec hog 450' 2>/dev/null &
+	p=$!
+	wait $p
+	check "$1/$2 system-oom" container.id=$cid reason=SystemOOM -- \
+		type=Warning oom.confined=false oom.processes_killed=1 pod.uid=$uid \
+		process.comm=hog process.main=true \
+		"message~main process " "message~ (hog) in container $(echo "$cid" | cut -c 1-12) was killed by the system OOM killer: the node ran out of memory"
+	remove_cgroup "$rel"
+}
+
 scenario_pause_sandbox() { # mode driver
 	uid=$(uuid) cid=$(container_id)
 	rel=$("${2}_path" "$uid" "$cid" besteffort)
@@ -345,6 +362,7 @@ run_mode() {
 	done
 	scenario_oom_kill "$mode" systemd
 	scenario_group_oom "$mode" cgroupfs
+	scenario_system_oom "$mode" cgroupfs
 	scenario_pause_sandbox "$mode" cgroupfs
 	# 200 boring exits: counted in the kernel, never sent.
 	for i in $(seq 200); do /bin/true; done

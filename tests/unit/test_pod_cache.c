@@ -14,9 +14,9 @@
 #include <string.h>
 #include "k8s/pod_cache.h"
 
-#define SECOND	   1000000000ULL
-#define TOMBSTONE  (120 * SECOND)
-#define NPODS	   3000
+#define SECOND	  1000000000ULL
+#define TOMBSTONE (120 * SECOND)
+#define NPODS	  3000
 
 static void make_id(char *out, unsigned pod, unsigned n)
 {
