@@ -78,14 +78,10 @@ static void msg_mib(struct msg *m, uint64_t bytes)
 		msg_add(m, "%.1f MiB", (double)bytes / (1024.0 * 1024.0));
 }
 
-/* " in container app", " in pod <uid>", " in foo.service", " on the host" */
-static void msg_where(struct msg *m, const struct pt_placement *where)
+/* " in container 3f2a...", " in pod <uid>", " in foo.service", " on the host" */
+static void msg_cgroup(struct msg *m, const struct pt_cgroup_info *cg)
 {
-	const struct pt_cgroup_info *cg = &where->cgroup;
-
-	if (where->container_name && where->container_name[0])
-		msg_add(m, " in container %s", where->container_name);
-	else if (cg->scope == PT_SCOPE_CONTAINER)
+	if (cg->scope == PT_SCOPE_CONTAINER)
 		msg_add(m, " in container %.12s", cg->container_id);
 	else if (cg->scope == PT_SCOPE_POD)
 		msg_add(m, " in pod %s", cg->pod_uid);
@@ -93,6 +89,17 @@ static void msg_where(struct msg *m, const struct pt_placement *where)
 		msg_add(m, " in %s", cg->unit);
 	else
 		msg_add(m, " on the host");
+}
+
+/* As msg_cgroup, but a container by its name when known: " in container app" */
+static void msg_where(struct msg *m, const struct pt_placement *where)
+{
+	const struct pt_cgroup_info *cg = &where->cgroup;
+
+	if (where->container_name && where->container_name[0])
+		msg_add(m, " in container %s", where->container_name);
+	else
+		msg_cgroup(m, cg);
 	if (where->pod_on_node && (cg->scope == PT_SCOPE_CONTAINER || cg->scope == PT_SCOPE_POD))
 		msg_add(m, " of pod %s", where->pod_on_node);
 }
@@ -121,19 +128,10 @@ static void msg_subject(struct msg *m, const struct pt_event *ev, const struct p
 	msg_where(m, where);
 }
 
-/* " in container 3f2a...", " on the host": where the sender of a signal lives. */
+/* Where the sender of a signal lives. */
 static void msg_sender_where(struct msg *m, const struct pt_placement *where)
 {
-	const struct pt_cgroup_info *kc = &where->killer_cgroup;
-
-	if (kc->scope == PT_SCOPE_CONTAINER)
-		msg_add(m, " in container %.12s", kc->container_id);
-	else if (kc->scope == PT_SCOPE_POD)
-		msg_add(m, " in pod %s", kc->pod_uid);
-	else if (kc->unit[0])
-		msg_add(m, " in %s", kc->unit);
-	else
-		msg_add(m, " on the host");
+	msg_cgroup(m, &where->killer_cgroup);
 }
 
 /* " sent by process 456 (kill) in container 3f2a..." */

@@ -68,7 +68,8 @@ static bool in_login_session(const char *unit)
 }
 
 const struct pt_component *pt_component_match(const struct pt_components *c, const char *comm,
-					      unsigned int ns_level, const struct pt_cgroup_info *cg)
+					      unsigned int ns_level,
+					      const struct pt_cgroup_info *cg)
 {
 	if (!c || ns_level != 0 || cg->scope == PT_SCOPE_CONTAINER || cg->scope == PT_SCOPE_POD ||
 	    in_login_session(cg->unit))

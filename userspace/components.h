@@ -49,7 +49,8 @@ void pt_components_default(struct pt_components *c);
 int pt_components_add(struct pt_components *c, const char *list, char *err, size_t errlen);
 /* The component a process named @comm is, at pid-namespace level @ns_level in cgroup @cg; or NULL. */
 const struct pt_component *pt_component_match(const struct pt_components *c, const char *comm,
-					      unsigned int ns_level, const struct pt_cgroup_info *cg);
+					      unsigned int ns_level,
+					      const struct pt_cgroup_info *cg);
 /* The daemons' process names, for the kernel's clean-exit filter; returns how many. */
 size_t pt_components_daemon_comms(const struct pt_components *c,
 				  char out[PT_MAX_DAEMON_NAMES][PT_COMM_LEN]);

@@ -170,6 +170,29 @@ int pt_timer_new(void)
 	return fd < 0 ? -errno : fd;
 }
 
+int pt_loop_add_timer(struct pt_loop *loop, pt_fd_handler fn, void *ctx)
+{
+	int fd = pt_timer_new();
+	int e;
+
+	if (fd < 0)
+		return fd;
+	e = pt_loop_add(loop, fd, EPOLLIN, fn, ctx);
+	if (e) {
+		close(fd);
+		return e;
+	}
+	return fd;
+}
+
+void pt_loop_close(struct pt_loop *loop, int fd)
+{
+	if (fd < 0)
+		return;
+	pt_loop_remove(loop, fd);
+	close(fd);
+}
+
 int pt_timer_arm(int fd, uint64_t ns)
 {
 	struct itimerspec its = { 0 };

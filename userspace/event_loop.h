@@ -28,6 +28,10 @@ void pt_loop_resume(struct pt_loop *loop);
 
 /* A CLOCK_MONOTONIC timerfd: one-shot after @ns, 0 disarms. */
 int pt_timer_new(void);
+/* A timerfd handled by @fn in @loop (disarmed): its fd, or -errno. */
+int pt_loop_add_timer(struct pt_loop *loop, pt_fd_handler fn, void *ctx);
+/* Stop watching @fd and close it; nothing when @fd < 0. */
+void pt_loop_close(struct pt_loop *loop, int fd);
 int pt_timer_arm(int fd, uint64_t ns);
 /* Drain the expiry count so a level-triggered loop does not spin. */
 void pt_timer_ack(int fd);

@@ -18,6 +18,26 @@ static void counter(FILE *f, const char *name, const char *help, uint64_t v)
 	fprintf(f, "podtrail_%s %llu\n", name, (unsigned long long)v);
 }
 
+static const char *reason_name(int i)
+{
+	return pt_reason_name((enum pt_reason)i);
+}
+
+static const char *role_name(int i)
+{
+	return pt_role_name((enum pt_process_role)i);
+}
+
+/* One counter with a label: value i is labelled name_of(i). */
+static void labelled(FILE *f, const char *name, const char *help, const char *label,
+		     const char *(*name_of)(int), const uint64_t *values, int n)
+{
+	header(f, name, "counter", help);
+	for (int i = 0; i < n; i++)
+		fprintf(f, "podtrail_%s{%s=\"%s\"} %llu\n", name, label, name_of(i),
+			(unsigned long long)values[i]);
+}
+
 static void kernel_metrics(FILE *f, const uint64_t c[PT_CNT__MAX])
 {
 	header(f, "kernel_records_total", "counter",
@@ -50,15 +70,13 @@ static void pipeline_metrics(FILE *f, const struct pt_pipeline *p)
 		p->stats.oom_records);
 	counter(f, "sink_errors_total", "Reports the output or the Event queue refused.",
 		p->sink_errors);
-	header(f, "events_emitted_total", "counter", "Events reported, by reason.");
-	for (int r = 0; r < PT_REASON__COUNT; r++)
-		fprintf(f, "podtrail_events_emitted_total{reason=\"%s\"} %llu\n", pt_reason_name(r),
-			(unsigned long long)p->stats.by_reason[r]);
-	header(f, "exits_by_role_total", "counter",
-	       "Exits read, by what the process was to its container (none: not a container's).");
-	for (int r = PT_ROLE_NONE; r <= PT_ROLE_SANDBOX; r++)
-		fprintf(f, "podtrail_exits_by_role_total{role=\"%s\"} %llu\n", pt_role_name(r),
-			(unsigned long long)p->stats.by_role[r]);
+	labelled(f, "events_emitted_total", "Events reported, by reason.", "reason", reason_name,
+		 p->stats.by_reason, PT_REASON__COUNT);
+	labelled(f, "exits_by_role_total",
+		 "Exits read, by what the process was to its container (none: not a container's).",
+		 "role", role_name, p->stats.by_role, PT_ROLE_SANDBOX + 1);
+	counter(f, "component_exits_total", "Exits of the node's own components read.",
+		p->stats.component_exits);
 }
 
 static void runtime_metrics(FILE *f, const struct pt_runtime_state *rs)

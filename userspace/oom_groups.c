@@ -229,15 +229,9 @@ int pt_oom_groups_new(struct pt_loop *loop, pt_oom_report_fn report, void (*done
 	g->report = report;
 	g->done = done;
 	g->ctx = ctx;
-	g->timer_fd = pt_timer_new();
+	g->timer_fd = pt_loop_add_timer(loop, on_timer, g);
 	if (g->timer_fd < 0) {
 		e = g->timer_fd;
-		free(g);
-		return e;
-	}
-	e = pt_loop_add(loop, g->timer_fd, EPOLLIN, on_timer, g);
-	if (e) {
-		close(g->timer_fd);
 		free(g);
 		return e;
 	}
@@ -259,7 +253,6 @@ void pt_oom_groups_free(struct pt_oom_groups *g)
 		}
 		free(k);
 	}
-	pt_loop_remove(g->loop, g->timer_fd);
-	close(g->timer_fd);
+	pt_loop_close(g->loop, g->timer_fd);
 	free(g);
 }

@@ -796,12 +796,10 @@ int pt_runtime_state_new(struct pt_loop *loop, const struct pt_runtime_dirs *dir
 		free(s);
 		return e;
 	}
-	s->timer_fd = pt_timer_new();
+	s->timer_fd = pt_loop_add_timer(loop, on_timer, s);
 	e = s->timer_fd < 0 ? s->timer_fd : 0;
 	if (!e)
 		e = pt_loop_add(loop, s->inotify_fd, EPOLLIN, on_inotify, s);
-	if (!e)
-		e = pt_loop_add(loop, s->timer_fd, EPOLLIN, on_timer, s);
 	if (e) {
 		pt_seterr(err, errlen, "runtime state: cannot watch: %s", strerror(-e));
 		pt_runtime_state_free(s);
@@ -827,13 +825,7 @@ void pt_runtime_state_free(struct pt_runtime_state *s)
 			free(c);
 		}
 	}
-	if (s->inotify_fd >= 0) {
-		pt_loop_remove(s->loop, s->inotify_fd);
-		close(s->inotify_fd);
-	}
-	if (s->timer_fd >= 0) {
-		pt_loop_remove(s->loop, s->timer_fd);
-		close(s->timer_fd);
-	}
+	pt_loop_close(s->loop, s->inotify_fd);
+	pt_loop_close(s->loop, s->timer_fd);
 	free(s);
 }

@@ -180,11 +180,11 @@ static void test_dead_shim_on_its_pod(void **state)
 	where.cgroup.scope = PT_SCOPE_POD;
 	assert_true(pt_classify(&ev, &where, &r));
 	assert_int_equal(r.reason, PT_REASON_RUNTIME_MONITOR_LOST);
-	assert_string_equal(r.message,
-			    "runtime shim process 1234 (containerd-shim) that monitored this pod's "
-			    "containers was killed by SIGKILL (signal 9) sent by process 4312 (kill) "
-			    "on the host after 1h0m: the container runtime lost its monitor of the "
-			    "pod's containers");
+	assert_string_equal(
+	    r.message, "runtime shim process 1234 (containerd-shim) that monitored this pod's "
+		       "containers was killed by SIGKILL (signal 9) sent by process 4312 (kill) "
+		       "on the host after 1h0m: the container runtime lost its monitor of the "
+		       "pod's containers");
 }
 
 struct sunk {
@@ -222,10 +222,11 @@ static void test_system_oom_on_the_node_and_the_pod(void **state)
 	pt_pipeline_emit(&p, &ev, &where, &pod);
 	assert_int_equal(got.n, 2);
 	assert_false(got.on_pod[0]);
-	assert_string_equal(got.message[0],
-			    "process 2665 (python3) in container app of pod shop/web-0 was killed by "
-			    "the system OOM killer: the node ran out of memory; container id "
-			    "0123456789ab");
+	assert_string_equal(
+	    got.message[0],
+	    "process 2665 (python3) in container app of pod shop/web-0 was killed by "
+	    "the system OOM killer: the node ran out of memory; container id "
+	    "0123456789ab");
 	assert_true(got.on_pod[1]);
 	assert_non_null(strstr(got.message[1], "in container app was killed by the system OOM"));
 }

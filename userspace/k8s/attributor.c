@@ -288,15 +288,9 @@ int pt_attributor_new(struct pt_loop *loop, struct pt_pod_cache *cache,
 	a->pipeline = pipeline;
 	a->cfg = *cfg;
 	a->tail = &a->head;
-	a->timer_fd = pt_timer_new();
+	a->timer_fd = pt_loop_add_timer(loop, on_timer, a);
 	if (a->timer_fd < 0) {
 		e = a->timer_fd;
-		free(a);
-		return e;
-	}
-	e = pt_loop_add(loop, a->timer_fd, EPOLLIN, on_timer, a);
-	if (e) {
-		close(a->timer_fd);
 		free(a);
 		return e;
 	}
@@ -329,7 +323,6 @@ void pt_attributor_free(struct pt_attributor *a)
 		next = h->next;
 		free(h);
 	}
-	pt_loop_remove(a->loop, a->timer_fd);
-	close(a->timer_fd);
+	pt_loop_close(a->loop, a->timer_fd);
 	free(a);
 }

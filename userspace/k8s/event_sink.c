@@ -275,15 +275,13 @@ int pt_event_sink_new(struct pt_loop *loop, struct pt_http *http,
 	s->cfg = *cfg;
 	s->api = api;
 	s->rng = pt_now_ns() | 1;
-	s->timer_fd = pt_timer_new();
+	s->timer_fd = pt_loop_add_timer(loop, on_timer, s);
 	if (s->timer_fd < 0) {
 		e = s->timer_fd;
 		free(s);
 		return e;
 	}
 	e = pt_correlator_new(&s->cfg.correlator, wall_now_ns, NULL, &s->correlator);
-	if (!e)
-		e = pt_loop_add(loop, s->timer_fd, EPOLLIN, on_timer, s);
 	if (e) {
 		pt_event_sink_free(s);
 		return e;
@@ -375,10 +373,7 @@ void pt_event_sink_free(struct pt_event_sink *s)
 			pt_http_cancel(j->call);
 		free(j);
 	}
-	if (s->timer_fd >= 0) {
-		pt_loop_remove(s->loop, s->timer_fd);
-		close(s->timer_fd);
-	}
+	pt_loop_close(s->loop, s->timer_fd);
 	pt_correlator_free(s->correlator);
 	free(s);
 }

@@ -357,17 +357,12 @@ int pt_pod_watcher_new(struct pt_loop *loop, struct pt_http *http, struct pt_pod
 	w->rng = pt_now_ns();
 	snprintf(w->node, sizeof(w->node), "%s", node);
 	w->stream = pt_watch_stream_new(0, on_watch_event, w);
-	w->timer_fd = pt_timer_new();
-	w->expire_fd = pt_timer_new();
+	w->timer_fd = pt_loop_add_timer(loop, on_timer, w);
+	w->expire_fd = pt_loop_add_timer(loop, on_expire, w);
 	if (!w->stream || w->timer_fd < 0 || w->expire_fd < 0) {
 		e = w->timer_fd < 0 ? w->timer_fd : w->expire_fd < 0 ? w->expire_fd : -ENOMEM;
 		goto fail;
 	}
-	e = pt_loop_add(loop, w->timer_fd, EPOLLIN, on_timer, w);
-	if (!e)
-		e = pt_loop_add(loop, w->expire_fd, EPOLLIN, on_expire, w);
-	if (e)
-		goto fail;
 	*out = w;
 	return 0;
 fail:
@@ -397,14 +392,8 @@ void pt_pod_watcher_free(struct pt_pod_watcher *w)
 		return;
 	if (w->call)
 		pt_http_cancel(w->call);
-	if (w->timer_fd >= 0) {
-		pt_loop_remove(w->loop, w->timer_fd);
-		close(w->timer_fd);
-	}
-	if (w->expire_fd >= 0) {
-		pt_loop_remove(w->loop, w->expire_fd);
-		close(w->expire_fd);
-	}
+	pt_loop_close(w->loop, w->timer_fd);
+	pt_loop_close(w->loop, w->expire_fd);
 	pt_watch_stream_free(w->stream);
 	free(w);
 }
