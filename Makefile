@@ -28,7 +28,7 @@ DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
 	libcurl4-openssl-dev libjson-c-dev libcmocka-dev libmicrohttpd-dev libcap-dev \
 	libclang-rt-14-dev runc busybox-static python3 python3-pytest valgrind bpftrace \
 	openssl procps util-linux libcap2-bin libyaml-dev gcc libc6-dev binutils \
-	qemu-system-x86 debian-archive-keyring shellcheck clang-format \
+	qemu-system-x86 debian-archive-keyring shellcheck clang-format libbpf-tools \
 	containerd python3-grpcio python3-protobuf protobuf-compiler
 
 PKGS := libbpf libelf zlib json-c libcurl yaml-0.1 libmicrohttpd

@@ -25,6 +25,8 @@ const volatile __u32 nr_daemon_names = 0;
 /* Runtime shims: their exit records name their first child. */
 const volatile char shim_names[PT_MAX_SHIM_NAMES][PT_COMM_LEN] = {};
 const volatile __u32 nr_shim_names = 0;
+/* pt_name_bit() of every sandbox, daemon and shim name: 0 for a comm none of them has. */
+const volatile __u64 names_bloom = ~0ULL;
 /* Bit n set: remember the sender of signal n (fatal by default action). */
 const volatile __u64 fatal_signal_mask = 0;
 /* Wake the reader at most once per interval per CPU; it polls shortly after. */
@@ -180,7 +182,7 @@ static __always_inline int handle_exit(struct task_struct *task, bool btf)
 	struct exit_facts f = {};
 	struct pt_killer *killer;
 	struct pt_oom *oom;
-	bool v1, pv1, process_ends;
+	bool v1, pv1, process_ends, named;
 
 	/* Only the last thread ends the process. */
 	process_ends = btf ? exit_facts_btf(task, &f) : exit_facts_core(task, &f);
@@ -205,11 +207,12 @@ static __always_inline int handle_exit(struct task_struct *task, bool btf)
 		flags |= PT_FLAG_PIDNS_INIT;
 	/* The exiting task is current; the helper zero-pads, as the compare needs. */
 	bpf_get_current_comm(&comm, sizeof(comm));
-	if (comm_in(comm, sandbox_names, nr_sandbox_names, PT_MAX_SANDBOX_NAMES))
+	named = names_bloom & (1ULL << pt_name_bit(*(__u64 *)comm));
+	if (named && comm_in(comm, sandbox_names, nr_sandbox_names, PT_MAX_SANDBOX_NAMES))
 		flags |= PT_FLAG_SANDBOX;
 	if (exit_code == 0 && !(flags & (PT_FLAG_PIDNS_INIT | PT_FLAG_SANDBOX)) &&
 	    !parent_is_subreaper(task, btf) &&
-	    !comm_in(comm, daemon_names, nr_daemon_names, PT_MAX_DAEMON_NAMES)) {
+	    !(named && comm_in(comm, daemon_names, nr_daemon_names, PT_MAX_DAEMON_NAMES))) {
 		count(st, PT_CNT_EXIT_BORING);
 		return 0;
 	}
@@ -228,7 +231,7 @@ static __always_inline int handle_exit(struct task_struct *task, bool btf)
 	rec->exit_code = exit_code;
 	rec->served_pid = 0;
 	rec->_pad2 = 0;
-	if (comm_in(comm, shim_names, nr_shim_names, PT_MAX_SHIM_NAMES))
+	if (named && comm_in(comm, shim_names, nr_shim_names, PT_MAX_SHIM_NAMES))
 		rec->served_pid = first_child_tgid(task);
 	rec->start_ns = BPF_CORE_READ(task, group_leader, start_time);
 	__builtin_memcpy(rec->comm, comm, sizeof(comm));

@@ -45,6 +45,30 @@ static int ensure_tracefs(char *err, size_t errlen)
 	return -errno;
 }
 
+static uint64_t name_bit(const char *name)
+{
+	char padded[PT_COMM_LEN] = { 0 };
+	uint64_t first8;
+
+	strncpy(padded, name, PT_COMM_LEN - 1);
+	memcpy(&first8, padded, sizeof(first8));
+	return 1ULL << pt_name_bit(first8);
+}
+
+/* The exit program's one-word filter over every name it looks for. */
+static uint64_t names_bloom(const struct pt_loader_config *cfg)
+{
+	uint64_t bloom = 0;
+
+	for (size_t i = 0; i < cfg->nr_sandbox_names && i < PT_MAX_SANDBOX_NAMES; i++)
+		bloom |= name_bit(cfg->sandbox_names[i]);
+	for (size_t i = 0; i < cfg->nr_daemon_names && i < PT_MAX_DAEMON_NAMES; i++)
+		bloom |= name_bit(cfg->daemon_names[i]);
+	for (size_t i = 0; i < cfg->nr_shim_names && i < PT_MAX_SHIM_NAMES; i++)
+		bloom |= name_bit(cfg->shim_names[i]);
+	return bloom;
+}
+
 static void set_rodata(struct podtrail_bpf *skel, const struct pt_loader_config *cfg)
 {
 	struct podtrail_bpf__rodata *ro = skel->rodata;
@@ -59,6 +83,7 @@ static void set_rodata(struct podtrail_bpf *skel, const struct pt_loader_config 
 	ro->nr_daemon_names = (uint32_t)cfg->nr_daemon_names;
 	memcpy((void *)ro->shim_names, cfg->shim_names, sizeof(ro->shim_names));
 	ro->nr_shim_names = (uint32_t)cfg->nr_shim_names;
+	ro->names_bloom = names_bloom(cfg);
 	ro->fatal_signal_mask = pt_fatal_signal_mask();
 	ro->wakeup_interval_ns = cfg->wakeup_interval_ns;
 	ro->page_size = (uint64_t)sysconf(_SC_PAGESIZE);

@@ -27,6 +27,16 @@
 #define PT_MAX_DAEMON_NAMES 16
 #define PT_MAX_SHIM_NAMES   4
 
+/*
+ * A one-word filter over the process names the exit program looks for: bit
+ * pt_name_bit(first 8 bytes, zero-padded) is set for each. Most exits miss
+ * it and skip the name lists.
+ */
+static inline unsigned int pt_name_bit(__u64 first8)
+{
+	return (unsigned int)((first8 * 0x9E3779B97F4A7C15ULL) >> 58);
+}
+
 enum pt_record_kind {
 	PT_RECORD_EXIT = 1, /* a process (its last thread) exited */
 	PT_RECORD_OOM = 2,  /* the OOM killer chose a victim */

@@ -460,6 +460,37 @@ class Podtrail(Tracer):
         return parse_totals(self.stderr())
 
 
+# libbpf-tools (Debian's package): the leanest peers, each one program per event.
+LIBBPF_TOOLS = {
+    "exitsnoop": ["exitsnoop"],        # every exit
+    "exitsnoop-x": ["exitsnoop", "-x"],  # failed exits only: filters in the kernel as podtrail does
+    "sigsnoop": ["sigsnoop"],          # every signal generated (SIGCHLD of every exit included)
+    "oomkill": ["oomkill"],            # OOM kills only
+}
+
+
+class Tool(Tracer):
+    """A libbpf-tools program, printing one line per event on stdout."""
+
+    def __init__(self, cfg, label):
+        self.name = cfg
+        super().__init__(LIBBPF_TOOLS[cfg], label)
+
+    def wait_attached(self, timeout=60):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            self.check_alive()
+            if bpf_programs(self.pid):
+                time.sleep(0.5)  # every program attached, and its header printed
+                return
+            time.sleep(0.05)
+        raise RuntimeError(f"{self.name} did not attach: " + self.stderr()[-2000:])
+
+    def lost(self):
+        m = re.findall(r"[Ll]ost (\d+) events", read(self.out_path) + self.stderr())
+        return sum(int(x) for x in m)
+
+
 class Bpftrace(Tracer):
     name = "bpftrace"
 
@@ -504,6 +535,10 @@ def one_storm(cfg, workload, rep, a, v2):
         tracer = Bpftrace(BPFTRACE_PRINT_ALL, label)
         tracer.wait_attached()
         counter = LineCounter(tracer.out_path, f" {comm} ")
+    elif cfg in LIBBPF_TOOLS:
+        tracer = Tool(cfg, label)
+        tracer.wait_attached()
+        counter = LineCounter(tracer.out_path, comm)
     if tracer:
         time.sleep(0.2)
         counter.poll()
@@ -522,8 +557,8 @@ def one_storm(cfg, workload, rep, a, v2):
     run["foreign_tracers"] = foreign_tracers(progs0, progs1, ours, gen["processes"])
     run["other_load"] = other  # CPUs' share used by processes not in this run
     if tracer:
-        if cfg == "podtrail" and pod is None:
-            time.sleep(0.05)  # nothing expected; let the reader's poll timer run out
+        if (cfg == "podtrail" and pod is None) or cfg in ("exitsnoop-x", "oomkill"):
+            time.sleep(0.05 if cfg == "podtrail" else 1.0)  # no line (or not one per exit) expected
             counter.poll()
         else:
             counter.wait(n0 + gen["processes"], idle=1.5)
@@ -547,16 +582,30 @@ def one_storm(cfg, workload, rep, a, v2):
 
 
 def side_by_side(a, v2, results):
-    configs = [c for c in a.configs.split(",") if c != "bpftrace" or shutil.which("bpftrace")]
+    configs = [c for c in a.configs.split(",")
+               if (c != "bpftrace" or shutil.which("bpftrace")) and
+               (c not in LIBBPF_TOOLS or shutil.which(LIBBPF_TOOLS[c][0]))]
     quiet = QuietWaiter(a.quiet_budget)
     runs = results.setdefault("runs", [])
     for rep in range(a.reps):
         order = configs[rep % len(configs):] + configs[:rep % len(configs)]
         for workload in a.workloads.split(","):
             for cfg in order:
+                if cfg in results.get("unavailable", {}):
+                    continue
                 quiet.wait()
                 t = time.monotonic()
-                run = one_storm(cfg, workload, rep, a, v2)
+                try:
+                    run = one_storm(cfg, workload, rep, a, v2)
+                except RuntimeError as e:
+                    if cfg not in LIBBPF_TOOLS:
+                        raise
+                    # e.g. oomkill needs kprobes, which some kernels do not have
+                    reason = str(e).strip().splitlines()[-1]
+                    results.setdefault("unavailable", {})[cfg] = reason
+                    log(f"{cfg} cannot run here: {reason}")
+                    cleanup()
+                    continue
                 runs.append(run)
                 extra = ""
                 if cfg != "none":
@@ -1077,6 +1126,56 @@ def summarize(results, a):
     return rows
 
 
+def peers_table(results):
+    """Kernel time of all of a tracer's programs per exit, and the storm's own CPU per exit, per
+    configuration (medians), with podtrail's ratio to `exitsnoop -x`."""
+    runs = results.get("runs", [])
+    cfgs = [c for c in ("none", "podtrail", "exitsnoop-x", "exitsnoop", "sigsnoop", "oomkill", "bpftrace")
+            if any(r["config"] == c for r in runs)]
+    out = []
+    for wl in ("boring", "crash"):
+        kern, cpu = {}, {}
+        for c in cfgs:
+            rs = [r for r in runs if r["config"] == c and r["workload"] == wl]
+            if not rs:
+                continue
+            cpu[c] = med([r["cpu_per_exit_ns"] for r in rs])
+            if c != "none":
+                kern[c] = med([sum(p["run_time_ns"] for p in r.get("progs", {}).values()) / max(r["exits"], 1)
+                               for r in rs])
+        ratio = (kern["podtrail"] / kern["exitsnoop-x"]
+                 if kern.get("podtrail") is not None and kern.get("exitsnoop-x") else None)
+        out.append({"storm": wl, "kernel_ns_per_exit": kern, "storm_cpu_ns_per_exit": cpu,
+                    "podtrail_over_exitsnoop_x": ratio})
+    return cfgs, out
+
+
+def print_peers(cfgs, table, unavailable=None, f=sys.stdout):
+    if not table:
+        return
+    head = ["storm / per exit"] + cfgs + ["podtrail / exitsnoop -x"]
+    cells = []
+    for t in table:
+        cells.append([f"{t['storm']}: kernel ns, all programs"] +
+                     [("-" if c == "none" else "n/a" if t["kernel_ns_per_exit"].get(c) is None
+                       else f"{t['kernel_ns_per_exit'][c]:.0f}") for c in cfgs] +
+                     ["n/a" if t["podtrail_over_exitsnoop_x"] is None else f"{t['podtrail_over_exitsnoop_x']:.2f}x"])
+        none = t["storm_cpu_ns_per_exit"].get("none")
+        cells.append([f"{t['storm']}: storm CPU ns (ratio to none)"] +
+                     ["n/a" if t["storm_cpu_ns_per_exit"].get(c) is None else
+                      f"{t['storm_cpu_ns_per_exit'][c]:.0f}" +
+                      ("" if c == "none" or not none else f" ({t['storm_cpu_ns_per_exit'][c] / none:.2f}x)")
+                      for c in cfgs] + [""])
+    w = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(head)]
+    print("\nSide by side with libbpf-tools (medians; kernel time from BPF run-time statistics):", file=f)
+    for cfg, why in (unavailable or {}).items():
+        print(f"  {cfg}: could not run on this machine ({why})", file=f)
+    print("  ".join(h.ljust(w[i]) for i, h in enumerate(head)), file=f)
+    print("  ".join("-" * x for x in w), file=f)
+    for r in cells:
+        print("  ".join(r[i].ljust(w[i]) for i in range(len(head))).rstrip(), file=f)
+
+
 def print_table(rows, f=sys.stdout):
     cols = ["measurement", "podtrail", "bpftrace", "none", "target", "verdict"]
     cells = [[str(r[c] if r[c] is not None else "") for c in cols] for r in rows]
@@ -1109,8 +1208,9 @@ def main():
                     help="the agent's --pod-tombstone (s) in the churn: how long it waits before settling")
     ap.add_argument("--only", default="side,stdout,cluster,churn",
                     help="comma-separated parts: side, stdout, cluster, churn")
-    ap.add_argument("--configs", default="none,podtrail,bpftrace",
-                    help="side by side: which configurations (none, podtrail, bpftrace)")
+    ap.add_argument("--configs", default="none,podtrail,exitsnoop-x,exitsnoop,sigsnoop,oomkill,bpftrace",
+                    help="side by side: which configurations (none, podtrail, bpftrace, and libbpf-tools' "
+                         "exitsnoop, exitsnoop-x, sigsnoop, oomkill)")
     ap.add_argument("--workloads", default="boring,crash", help="side by side: which storms (boring, crash)")
     ap.add_argument("--podtrail-arg", action="append", default=[], metavar="ARG",
                     help="extra podtrail flag for every run (repeat), e.g. --podtrail-arg=--ringbuf-size=1M")
@@ -1166,6 +1266,8 @@ def main():
         results["machine"]["loadavg_at_end"] = read("/proc/loadavg").split()[:3]
         rows = summarize(results, a)
         results["table"] = rows
+        peer_cfgs, peers = peers_table(results)
+        results["peers"] = peers
         with open(os.path.join(OUT, "results.json"), "w") as f:
             json.dump(results, f, indent=1)
     print()
@@ -1182,6 +1284,7 @@ def main():
         print(f"note: in {len(foreign)} of {len(results['runs'])} side-by-side runs another tracer was on the "
               f"exit path (programs {', '.join(names)}): every configuration, 'none' included, paid for it")
     print_table(rows)
+    print_peers(peer_cfgs, peers, results.get("unavailable"))
     print(f"\nraw figures: {os.path.relpath(os.path.join(OUT, 'results.json'), ROOT)}")
     return 0
 
