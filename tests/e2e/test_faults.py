@@ -74,8 +74,10 @@ def event_lines(agent):
 
 
 def sink_bound(lines):
-    """The lines whose Event went to the sink: pods' Events, and Warnings."""
-    return [x for x in lines if x[0].startswith("Pod/") or x[1] == "Warning"]
+    """The lines whose Event went to the sink: pods' Events, Warnings, and node components'
+    stops (Normal on the Node)."""
+    return [x for x in lines
+            if x[0].startswith("Pod/") or x[1] == "Warning" or x[2] == "NodeComponentExited"]
 
 
 def check_accounting(agent):
