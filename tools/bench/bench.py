@@ -1151,8 +1151,8 @@ def peers_table(results):
 
 
 def print_peers(cfgs, table, unavailable=None, f=sys.stdout):
-    if not table:
-        return
+    if not any(t["storm_cpu_ns_per_exit"] for t in table):
+        return  # the side-by-side part did not run
     head = ["storm / per exit"] + cfgs + ["podtrail / exitsnoop -x"]
     cells = []
     for t in table:
