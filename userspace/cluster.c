@@ -182,6 +182,13 @@ void pt_cluster_metrics(const struct pt_cluster *c, struct pt_cluster_metrics *m
 	m->hold_overflow = a->hold_overflow;
 	m->sink_received = s->received;
 	m->merged = s->merged;
+	m->attributed_api = a->from_api;
+	m->held = a->held;
+	m->pod_only = a->pod_only;
+	m->node_events = a->node;
+	m->lists = w->lists;
+	m->watches = w->watches;
+	m->watch_failures = w->failures;
 	m->awaiting_attribution = pt_attributor_waiting(c->attributor);
 	m->queued = pt_event_sink_pending(c->sink);
 	m->api = &c->api;

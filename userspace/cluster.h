@@ -38,6 +38,13 @@ struct pt_cluster_metrics {
 	uint64_t hold_overflow;
 	uint64_t sink_received;
 	uint64_t merged;
+	uint64_t attributed_api;
+	uint64_t held;
+	uint64_t pod_only;
+	uint64_t node_events;
+	uint64_t lists;
+	uint64_t watches;
+	uint64_t watch_failures;
 	uint64_t awaiting_attribution;
 	uint64_t queued;
 	const struct pt_api_stats *api;

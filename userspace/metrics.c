@@ -162,6 +162,17 @@ static void cluster_metrics(FILE *f, const struct pt_cluster *c)
 	counter(f, "pods_malformed_total", "Pods from the API server that did not parse (skipped).",
 		m.bad_objects);
 	counter(f, "events_to_api_total", "Reports handed to the Event writer.", m.sink_received);
+	counter(f, "events_attributed_by_api_total", "Events attributed from the pod cache.",
+		m.attributed_api);
+	counter(f, "events_held_total", "Events that waited for their pod to be known.", m.held);
+	counter(f, "events_pod_only_total",
+		"Events attributed to their pod alone: the container stayed unknown.", m.pod_only);
+	counter(f, "node_events_total", "Events of host processes, reported on the Node.",
+		m.node_events);
+	counter(f, "pod_lists_total", "Pod lists started.", m.lists);
+	counter(f, "pod_watches_total", "Pod watches started.", m.watches);
+	counter(f, "pod_watch_failures_total", "Pod lists and watches that failed.",
+		m.watch_failures);
 	counter(f, "events_merged_total", "Reports folded into a queued write of the same Event.",
 		m.merged);
 	counter(f, "events_hold_overflow_total",
