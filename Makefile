@@ -6,6 +6,9 @@
 #   make test       deps + build + unit, integration and end-to-end tests
 #   make bench      deps + build + benchmarks
 #   make install    install binary and man page (PREFIX, DESTDIR honoured)
+#   make image      the container image from deploy/Dockerfile, as an OCI archive
+#                   (build/podtrail-image.tar; buildah, no daemon, no registry)
+#   make test-image the image run as the DaemonSet runs it (containerd, CRI)
 #
 # BUILD selects the output directory, SANITIZE=1 builds with ASan and UBSan
 # (the test build uses both: BUILD=build/san SANITIZE=1).
@@ -30,6 +33,11 @@ DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
 	openssl procps util-linux libcap2-bin libyaml-dev gcc libc6-dev binutils \
 	qemu-system-x86 debian-archive-keyring shellcheck clang-format libbpf-tools \
 	containerd python3-grpcio python3-protobuf protobuf-compiler
+
+# `make image` (tools/image/build-image.sh) and `make test-image` (tests/image).
+IMAGE_DEB_PACKAGES := buildah mmdebstrap bpftool
+IMAGE_TEST_DEB_PACKAGES := containernetworking-plugins iproute2 containerd runc busybox-static gcc \
+	libc6-dev openssl python3-pytest python3-grpcio python3-protobuf protobuf-compiler shellcheck
 
 PKGS := libbpf libelf zlib json-c libcurl yaml-0.1 libmicrohttpd
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
@@ -58,7 +66,8 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 TOOL_SRCS := $(wildcard tools/*.c)
 TOOL_BINS := $(patsubst tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
 
-.PHONY: all deps run test test-unit test-integration bench install clean format check-format
+.PHONY: all deps run test test-unit test-integration bench install clean format check-format \
+	image image-deps test-image
 
 all: $(BUILD)/podtrail $(TOOL_BINS) docs/podtrail.8
 
@@ -126,8 +135,32 @@ test: deps
 	for d in tests/fakeapi tests/integration tests/e2e tests/cri tests/deploy; do \
 		PODTRAIL_BUILD=build/san $(PYTHON) -m pytest -v -p no:cacheprovider $$d || exit 1; \
 	done
+	$(MAKE) test-image
 	$(MAKE) test-kernels
 	$(MAKE) test-fuzz
+
+# --- container image --------------------------------------------------------
+
+# Installs only what is missing, like deps.
+image-deps:
+	@missing=$$(for p in $(IMAGE_DEB_PACKAGES) $(if $(filter test-image,$(MAKECMDGOALS)),$(IMAGE_TEST_DEB_PACKAGES)); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" != 0 ]; then echo "make image: missing packages ($$missing); run as root" >&2; exit 1; fi; \
+		echo "make image: installing $$missing"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+# build/podtrail-image.tar, tagged podtrail:<version>. Bases and buildah's
+# storage are cached in PODTRAIL_IMAGE_CACHE (/var/cache/podtrail-image).
+image: image-deps
+	tools/image/build-image.sh $(ARGS)
+
+# The image under a private containerd, run through the CRI from the rendered
+# DaemonSet (docs/image.md, "The image as the DaemonSet runs it").
+test-image: image-deps image
+	$(PYTHON) -m pytest -v -p no:cacheprovider tests/image
 
 bench: deps all
 	tools/bench.sh $(ARGS)

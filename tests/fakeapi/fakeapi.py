@@ -95,10 +95,30 @@ def _openssl(*args, cwd):
                    stderr=subprocess.PIPE)
 
 
-def make_pki(d):
-    """CA, server certificate (127.0.0.1, localhost), client certificate."""
+def server_sans(san_ips=()):
+    """The server certificate's subjectAltName: 127.0.0.1, localhost and san_ips."""
+    return ",".join(["IP:127.0.0.1", "DNS:localhost"] + [f"IP:{ip}" for ip in san_ips if ip != "127.0.0.1"])
+
+
+def make_pki(d, san_ips=()):
+    """CA, server certificate (127.0.0.1, localhost, and the addresses san_ips),
+    client certificate. Existing ones are kept; with san_ips, a server
+    certificate made for other addresses (DIR/server.san) is made again under
+    the same CA."""
+    san = server_sans(san_ips)
     if all(os.path.exists(os.path.join(d, f)) for f in
            ("ca.crt", "server.crt", "server.key", "client.crt", "client.key")):
+        if not san_ips:
+            return
+        try:
+            with open(os.path.join(d, "server.san")) as f:
+                if f.read().strip() == san:
+                    return
+        except FileNotFoundError:
+            pass
+        _issue(d, "server", "/CN=127.0.0.1", f"subjectAltName={san}\nextendedKeyUsage=serverAuth\n")
+        with open(os.path.join(d, "server.san"), "w") as f:
+            f.write(san)
         return
     key = ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out"]
     _openssl(*key, "ca.key", cwd=d)
@@ -106,18 +126,25 @@ def make_pki(d):
              "-addext", "basicConstraints=critical,CA:TRUE",
              "-addext", "keyUsage=critical,keyCertSign,cRLSign", "-out", "ca.crt", cwd=d)
     for name, subj, ext in (
-            ("server", "/CN=127.0.0.1", "subjectAltName=IP:127.0.0.1,DNS:localhost\n"
-                                        "extendedKeyUsage=serverAuth\n"),
+            ("server", "/CN=127.0.0.1", f"subjectAltName={san}\nextendedKeyUsage=serverAuth\n"),
             ("client", "/O=system:masters/CN=fakeapi-admin", "extendedKeyUsage=clientAuth\n")):
-        _openssl(*key, f"{name}.key", cwd=d)
-        _openssl("req", "-new", "-key", f"{name}.key", "-subj", subj, "-out", f"{name}.csr", cwd=d)
-        with open(os.path.join(d, f"{name}.ext"), "w") as f:
-            f.write("basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n" + ext)
-        _openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
-                 "-set_serial", str(int.from_bytes(os.urandom(8), "big")), "-days", "3650",
-                 "-extfile", f"{name}.ext", "-out", f"{name}.crt", cwd=d)
-        for tmp in (f"{name}.csr", f"{name}.ext"):
-            os.unlink(os.path.join(d, tmp))
+        _issue(d, name, subj, ext)
+    with open(os.path.join(d, "server.san"), "w") as f:
+        f.write(san)
+
+
+def _issue(d, name, subj, ext):
+    """A key and a certificate <name>.key/.crt signed by the CA in @d."""
+    key = ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out"]
+    _openssl(*key, f"{name}.key", cwd=d)
+    _openssl("req", "-new", "-key", f"{name}.key", "-subj", subj, "-out", f"{name}.csr", cwd=d)
+    with open(os.path.join(d, f"{name}.ext"), "w") as f:
+        f.write("basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n" + ext)
+    _openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
+             "-set_serial", str(int.from_bytes(os.urandom(8), "big")), "-days", "3650",
+             "-extfile", f"{name}.ext", "-out", f"{name}.crt", cwd=d)
+    for tmp in (f"{name}.csr", f"{name}.ext"):
+        os.unlink(os.path.join(d, tmp))
 
 
 def _b64file(path):
@@ -805,13 +832,18 @@ class _HTTPServer(ThreadingHTTPServer):
 
 class FakeAPIServer:
     def __init__(self, directory, port=0, host="127.0.0.1", token=None, bookmark_interval=60.0,
-                 watch_timeout=1800.0, aggregated_discovery=True, tokens=None, verbose=False):
+                 watch_timeout=1800.0, aggregated_discovery=True, tokens=None, verbose=False,
+                 san_ips=()):
         """tokens: optional {token: {"user": name, "rules": [{"verbs": [...],
         "resources": [...], "apiGroups": [...]}]}} for extra, RBAC-limited
-        users; the main token (and the client certificate) may do anything."""
+        users; the main token (and the client certificate) may do anything.
+        host: the address to listen on; one other than 127.0.0.1 (e.g. a
+        bridge's address that pods reach) is added to the server
+        certificate's names, as are the addresses san_ips."""
         self.dir = os.path.abspath(directory)
         os.makedirs(self.dir, exist_ok=True)
         self.host, self.port = host, port
+        self.san_ips = [ip for ip in [host, *san_ips] if ip not in ("127.0.0.1", "localhost", "")]
         self.bookmark_interval, self.watch_timeout = bookmark_interval, watch_timeout
         self.aggregated_discovery, self.verbose = aggregated_discovery, verbose
         tok_file = os.path.join(self.dir, "token")
@@ -836,7 +868,7 @@ class FakeAPIServer:
 
     # ---- lifecycle
     def start(self):
-        make_pki(self.dir)
+        make_pki(self.dir, self.san_ips)
         self.ssl_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.ssl_ctx.load_cert_chain(os.path.join(self.dir, "server.crt"), os.path.join(self.dir, "server.key"))
         self.ssl_ctx.load_verify_locations(self.ca_file)
@@ -1284,7 +1316,10 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description="fake Kubernetes API server for tests")
     ap.add_argument("--dir", required=True, help="directory for certificates, token and kubeconfig")
     ap.add_argument("--port", type=int, default=0)
-    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--host", default="127.0.0.1",
+                    help="address to listen on (in the server certificate too)")
+    ap.add_argument("--san-ip", action="append", default=[],
+                    help="another IP address for the server certificate (repeatable)")
     ap.add_argument("--token", help="bearer token (default: DIR/token, or a random one)")
     ap.add_argument("--bookmark-interval", type=float, default=60.0, help="seconds between watch BOOKMARKs")
     ap.add_argument("--watch-timeout", type=float, default=1800.0,
@@ -1296,7 +1331,7 @@ def main(argv=None):
     a = ap.parse_args(argv)
     srv = FakeAPIServer(a.dir, port=a.port, host=a.host, token=a.token, bookmark_interval=a.bookmark_interval,
                         watch_timeout=a.watch_timeout, aggregated_discovery=not a.no_aggregated_discovery,
-                        verbose=a.verbose)
+                        verbose=a.verbose, san_ips=a.san_ip)
     for n in a.node:
         srv.add_node(n)
     srv.start()

@@ -953,3 +953,25 @@ def test_kubectl_with_legacy_discovery(pki, tmp_path):
         assert {"/api/v1", "/apis/events.k8s.io/v1"} <= paths, "kubectl fell back to per-group discovery"
     finally:
         s.stop()
+
+
+def test_other_listen_address_is_in_the_server_certificate(tmp_path):
+    """san_ips (and a host other than 127.0.0.1) go into the server certificate's
+    names; a later start asking for other names re-issues it under the same CA."""
+    d = tmp_path / "api"
+    d.mkdir()
+    fakeapi.make_pki(str(d))
+    ca = (d / "ca.crt").read_text()
+    fakeapi.make_pki(str(d), san_ips=["192.0.2.77"])
+    text = subprocess.run(["openssl", "x509", "-noout", "-ext", "subjectAltName", "-in", str(d / "server.crt")],
+                          capture_output=True, text=True, check=True).stdout
+    assert "IP Address:192.0.2.77" in text and "IP Address:127.0.0.1" in text and "DNS:localhost" in text, text
+    assert (d / "ca.crt").read_text() == ca
+    verify = subprocess.run(["openssl", "verify", "-CAfile", str(d / "ca.crt"), str(d / "server.crt")],
+                            capture_output=True, text=True)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    before = (d / "server.crt").read_text()
+    fakeapi.make_pki(str(d), san_ips=["192.0.2.77"])   # same names: kept
+    assert (d / "server.crt").read_text() == before
+    srv = fakeapi.FakeAPIServer(str(d), san_ips=["192.0.2.78"])
+    assert srv.san_ips == ["192.0.2.78"]
