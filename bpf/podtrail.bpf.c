@@ -123,6 +123,19 @@ struct exit_facts {
 };
 
 /*
+ * The first 8 bytes of @task's name (trusted pointer: a plain load), zero
+ * from its terminating NUL on: older kernels leave a longer earlier name's
+ * bytes after it.
+ */
+static __always_inline __u64 comm_first_word(struct task_struct *task)
+{
+	__u64 w = *(__u64 *)task->comm;
+	__u64 zero = (w - 0x0101010101010101ULL) & ~w & 0x8080808080808080ULL;
+
+	return zero ? w & (((zero & -zero) >> 7) - 1) : w;
+}
+
+/*
  * tp_btf: the task pointer is trusted, so plain loads (no helper calls) read
  * it. Returns false for a thread exit that does not end its process.
  */
@@ -139,24 +152,6 @@ static __always_inline bool exit_facts_btf(struct task_struct *task, struct exit
 	/* Host processes (level 0) need no look at the pid's numbers[]. */
 	f->ns_pid = f->ns_level ? task_ns_tgid(task, &f->ns_level) : task->tgid;
 	return true;
-}
-
-/*
- * Whether @task's parent is a child subreaper, as container runtimes' shims
- * (containerd-shim, conmon) are: then a clean exit may be a container's main
- * process in a shared or the host's pid namespace, which userspace must see.
- * Read only for clean exits of processes that are not a namespace's init.
- */
-static __always_inline bool parent_is_subreaper(struct task_struct *task, bool btf)
-{
-	struct signal_struct *sig;
-
-	if (btf) {
-		sig = task->real_parent->signal;
-		return BPF_CORE_READ_BITFIELD(sig, is_child_subreaper);
-	}
-	sig = BPF_CORE_READ(task, real_parent, signal);
-	return BPF_CORE_READ_BITFIELD_PROBED(sig, is_child_subreaper);
 }
 
 /* Classic tracepoint: only the current task, read through CO-RE helpers. */
@@ -205,13 +200,20 @@ static __always_inline int handle_exit(struct task_struct *task, bool btf)
 	ns_level = f.ns_level;
 	if (ns_level > 0 && ns_pid == 1)
 		flags |= PT_FLAG_PIDNS_INIT;
-	/* The exiting task is current; the helper zero-pads, as the compare needs. */
-	bpf_get_current_comm(&comm, sizeof(comm));
-	named = names_bloom & (1ULL << pt_name_bit(*(__u64 *)comm));
+	/*
+	 * Most exits are boring and have none of the names looked for: the
+	 * first word of the name decides, read without a helper where the
+	 * task pointer is trusted. The whole name is read only when it may
+	 * matter; the helper zero-pads it, as the compares need.
+	 */
+	named = names_bloom & (1ULL << pt_name_bit(btf ? comm_first_word(task) : 0));
+	if (!btf || named || exit_code || (flags & PT_FLAG_PIDNS_INIT)) {
+		bpf_get_current_comm(&comm, sizeof(comm));
+		named = names_bloom & (1ULL << pt_name_bit(*(__u64 *)comm));
+	}
 	if (named && comm_in(comm, sandbox_names, nr_sandbox_names, PT_MAX_SANDBOX_NAMES))
 		flags |= PT_FLAG_SANDBOX;
 	if (exit_code == 0 && !(flags & (PT_FLAG_PIDNS_INIT | PT_FLAG_SANDBOX)) &&
-	    !parent_is_subreaper(task, btf) &&
 	    !(named && comm_in(comm, daemon_names, nr_daemon_names, PT_MAX_DAEMON_NAMES))) {
 		count(st, PT_CNT_EXIT_BORING);
 		return 0;

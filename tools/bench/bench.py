@@ -697,6 +697,31 @@ def latency_stdout(a, v2, results):
 # --------------------------------------------------------------------------
 # Part 3: cluster mode against the fake API server
 
+class RssSampler:
+    """VmRSS of a process every 0.5 s, in a thread, until stop() returns the samples (KiB)."""
+
+    def __init__(self, pid):
+        self.pid, self.samples, self.done = pid, [], threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while not self.done.is_set():
+            try:
+                self.samples.append(mem_kib(self.pid)["VmRSS"])
+            except OSError:
+                return
+            self.done.wait(0.5)
+
+    def last(self):
+        return self.samples[-1] if self.samples else 0
+
+    def stop(self):
+        self.done.set()
+        self.thread.join()
+        return self.samples
+
+
 def write_count(srv, namespace, since=0):
     return len([e for e in srv.requests(path=f"^/api/v1/namespaces/{namespace}/events", since=since)
                 if e["method"] in ("POST", "PATCH", "PUT")])
@@ -859,26 +884,14 @@ def cluster(a, v2, results):
         pt = start_cluster_agent(srv, "cluster-flood", a.podtrail_arg)
         since = srv.requests()[-1]["seq"] if srv.requests() else 0
         rss_before = mem_kib(pt.pid)["VmRSS"]
-        samples, stop = [], threading.Event()
-
-        def sample():
-            while not stop.is_set():
-                try:
-                    samples.append(mem_kib(pt.pid)["VmRSS"])
-                except OSError:
-                    return
-                stop.wait(0.5)
-
-        th = threading.Thread(target=sample, daemon=True)
-        th.start()
+        sampler = RssSampler(pt.pid)
         t0 = time.monotonic()
         load, d0 = OtherLoad(), cpu_ns(pt.pid)
         gen = generator([os.path.join(BIN, "crashstorm"), "-j", "2", "--rate", str(a.flood_rate),
                          "--duration", str(a.flood_seconds), "--cgroup", flood[0].dir])
         other = load.share(gen["cpu_ns"] + cpu_ns(pt.pid) - d0)
         wait_writes_settle(srv, "bench-flood", quiet=2.0, timeout=60)
-        stop.set()
-        th.join()
+        samples = sampler.stop()
         rss_after = mem_kib(pt.pid)
         cpu = cpu_ns(pt.pid)
         pt.stop(signal.SIGTERM)
@@ -924,31 +937,19 @@ def churn(a, results):
         for i in range(a.churn_alive):
             add(i)
         pt = start_cluster_agent(srv, "churn", [*a.podtrail_arg, "--pod-tombstone", str(a.churn_tombstone)])
-        samples, stop = [], threading.Event()
-
-        def sample():
-            while not stop.is_set():
-                try:
-                    samples.append(mem_kib(pt.pid)["VmRSS"])
-                except OSError:
-                    return
-                stop.wait(0.5)
-
         start = mem_kib(pt.pid)
-        th = threading.Thread(target=sample, daemon=True)
-        th.start()
+        sampler = RssSampler(pt.pid)
         t0 = time.monotonic()
         for i in range(a.churn_alive, a.churn_alive + a.churn_pods):
             srv.delete_pod("bench-churn", alive.pop(0))
             add(i)
             if i % 10000 == 0:
-                log(f"churn: {i - a.churn_alive} pods churned, RSS {samples[-1] / 1024 if samples else 0:.1f} MiB")
+                log(f"churn: {i - a.churn_alive} pods churned, RSS {sampler.last() / 1024:.1f} MiB")
         churn_s = time.monotonic() - t0
         after = mem_kib(pt.pid)
         # Everything deleted during the churn is forgotten one tombstone time after it went.
         time.sleep(a.churn_tombstone + 10)
-        stop.set()
-        th.join()
+        samples = sampler.stop()
         settled = mem_kib(pt.pid)
         pt.stop(signal.SIGTERM)
         out.update({"pods": a.churn_pods, "alive": a.churn_alive, "seconds": churn_s,
