@@ -73,15 +73,21 @@ all: $(BUILD)/podtrail $(TOOL_BINS) docs/podtrail.8
 
 # --- dependencies -------------------------------------------------------------
 
-deps:
-	@missing=$$(for p in $(DEB_PACKAGES); do \
+# $(call install-missing,WHO,PACKAGES): apt-get install those of PACKAGES that
+# are not installed yet (as root), saying which; nothing when all are there.
+define install-missing
+	@missing=$$(for p in $(2); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
 	done); \
 	if [ -n "$$missing" ]; then \
-		if [ "$$(id -u)" != 0 ]; then echo "make deps: missing packages ($$missing); run as root" >&2; exit 1; fi; \
-		echo "make deps: installing $$missing"; \
+		if [ "$$(id -u)" != 0 ]; then echo "$(1): missing packages ($$missing); run as root" >&2; exit 1; fi; \
+		echo "$(1): installing $$missing"; \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
 	fi
+endef
+
+deps:
+	$(call install-missing,make deps,$(DEB_PACKAGES))
 
 # --- BPF ----------------------------------------------------------------------
 
@@ -143,14 +149,7 @@ test: deps
 
 # Installs only what is missing, like deps.
 image-deps:
-	@missing=$$(for p in $(IMAGE_DEB_PACKAGES) $(if $(filter test-image,$(MAKECMDGOALS)),$(IMAGE_TEST_DEB_PACKAGES)); do \
-		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
-	done); \
-	if [ -n "$$missing" ]; then \
-		if [ "$$(id -u)" != 0 ]; then echo "make image: missing packages ($$missing); run as root" >&2; exit 1; fi; \
-		echo "make image: installing $$missing"; \
-		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
-	fi
+	$(call install-missing,make image,$(IMAGE_DEB_PACKAGES) $(if $(filter test-image,$(MAKECMDGOALS)),$(IMAGE_TEST_DEB_PACKAGES)))
 
 # build/podtrail-image.tar, tagged podtrail:<version>. Bases and buildah's
 # storage are cached in PODTRAIL_IMAGE_CACHE (/var/cache/podtrail-image).

@@ -58,7 +58,6 @@ struct root {
 struct pt_runtime_state {
 	struct pt_loop *loop;
 	struct pt_runtime_dirs dirs;
-	char crio_state[PATH_MAX]; /* "" when off */
 	int inotify_fd;
 	int timer_fd;
 	uint64_t timer_due_ns; /* 0: disarmed */
@@ -660,9 +659,10 @@ static struct container *read_now(struct pt_runtime_state *s, const char *id, en
 			goto found;
 		}
 	}
-	if (!s->crio_state[0] || (rt != PT_RUNTIME_CRIO && rt != PT_RUNTIME_UNKNOWN) ||
-	    snprintf(path, sizeof(path), "%s/overlay-containers/%s/userdata/pidfile", s->crio_state,
-		     id) >= (int)sizeof(path) ||
+	if (!s->dirs.crio_state || !s->dirs.crio_state[0] ||
+	    (rt != PT_RUNTIME_CRIO && rt != PT_RUNTIME_UNKNOWN) ||
+	    snprintf(path, sizeof(path), "%s/overlay-containers/%s/userdata/pidfile",
+		     s->dirs.crio_state, id) >= (int)sizeof(path) ||
 	    access(path, F_OK))
 		return NULL;
 	c = find_or_add(s, id);
@@ -785,8 +785,6 @@ int pt_runtime_state_new(struct pt_loop *loop, const struct pt_runtime_dirs *dir
 		s->dirs = *dirs;
 	else
 		pt_runtime_dirs_default(&s->dirs);
-	if (s->dirs.crio_state)
-		snprintf(s->crio_state, sizeof(s->crio_state), "%s", s->dirs.crio_state);
 	s->host_pidns = in_host_pidns();
 	s->timer_fd = -1;
 	s->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);

@@ -62,7 +62,7 @@ struct pt_runtime_state;
 
 /*
  * Start watching the runtimes' directories in @dirs (copied; roots that do
- * not exist yet are retried every few seconds). Returns 0 or -errno with
+ * not exist yet are watched for as they appear). Returns 0 or -errno with
  * @err filled.
  */
 int pt_runtime_state_new(struct pt_loop *loop, const struct pt_runtime_dirs *dirs,

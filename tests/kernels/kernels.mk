@@ -52,14 +52,7 @@ $(STATIC)/ptcheck: $(KERN_DIR)/ptcheck.c
 	$(CC) -static -O2 -Wall -Werror -D_GNU_SOURCE -o $@ $< -ljson-c
 
 kernels-deps:
-	@missing=$$(for p in $(KERN_DEB_PACKAGES); do \
-		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
-	done); \
-	if [ -n "$$missing" ]; then \
-		if [ "$$(id -u)" != 0 ]; then echo "make test-kernels: missing packages ($$missing); run as root" >&2; exit 1; fi; \
-		echo "make test-kernels: installing $$missing"; \
-		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
-	fi
+	$(call install-missing,make test-kernels,$(KERN_DEB_PACKAGES))
 
 test-kernels: kernels-deps
 	$(MAKE) kernels-static
