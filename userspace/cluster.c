@@ -78,8 +78,9 @@ static void attributor_config(const struct pt_options *o, struct pt_runtime_stat
 	cfg->runtime = runtime;
 }
 
-int pt_cluster_start(struct pt_loop *loop, const struct pt_options *o, struct pt_pipeline *pipeline,
-		     struct pt_cluster **out, char *err, size_t errlen)
+int pt_cluster_start(struct pt_loop *loop, const struct pt_options *o,
+		     const struct pt_cluster_links *links, struct pt_cluster **out, char *err,
+		     size_t errlen)
 {
 	struct pt_http_options hopts = { .allow_insecure = o->insecure_skip_tls_verify };
 	struct pt_attributor_config acfg;
@@ -109,18 +110,14 @@ int pt_cluster_start(struct pt_loop *loop, const struct pt_options *o, struct pt
 	e = pt_event_sink_new(loop, c->http, &scfg, &c->api, &c->sink);
 	if (e)
 		goto fail_msg;
-	attributor_config(o, pipeline->runtime, &acfg);
-	e = pt_attributor_new(loop, c->cache, &acfg, pipeline, &c->attributor);
+	attributor_config(o, links->runtime, &acfg);
+	e = pt_attributor_new(loop, c->cache, &acfg, links->emit, links->emit_ctx, &c->attributor);
 	if (e)
 		goto fail_msg;
-	e = pt_pod_watcher_new(loop, c->http, c->cache, pipeline->node, &c->api,
+	e = pt_pod_watcher_new(loop, c->http, c->cache, links->node, &c->api,
 			       pt_attributor_pods_changed, c->attributor, &c->watcher);
 	if (e)
 		goto fail_msg;
-	pipeline->attribute = pt_attributor_submit;
-	pipeline->attribute_ctx = c->attributor;
-	pipeline->sink = sink_and_log;
-	pipeline->sink_ctx = c;
 	pt_pod_watcher_start(c->watcher);
 	*out = c;
 	return 0;
@@ -129,6 +126,18 @@ fail_msg:
 fail:
 	pt_cluster_free(c);
 	return e;
+}
+
+void pt_cluster_attribute(void *ctx, const struct pt_event *ev, const struct pt_placement *where)
+{
+	struct pt_cluster *c = ctx;
+
+	pt_attributor_submit(c->attributor, ev, where);
+}
+
+struct pt_sink pt_cluster_sink(struct pt_cluster *c)
+{
+	return (struct pt_sink){ sink_and_log, c };
 }
 
 void pt_cluster_shutdown(struct pt_cluster *c, struct pt_loop *loop, uint64_t grace_ns)

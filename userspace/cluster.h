@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Cluster mode: connects to the API server and wires the Kubernetes stages
- * into the pipeline (pod cache + watcher -> attributor -> Event sink).
+ * Cluster mode: connects to the API server and runs the Kubernetes stages
+ * (pod cache + watcher -> attributor; the Event sink). It offers the
+ * attribution step and the sink; main.c puts them in the pipeline.
  */
 #ifndef PODTRAIL_CLUSTER_H
 #define PODTRAIL_CLUSTER_H
@@ -11,10 +12,19 @@
 #include <stdio.h>
 #include "event_loop.h"
 #include "options.h"
-#include "pipeline.h"
+#include "report.h"
 
 struct pt_cluster;
 struct pt_api_stats;
+struct pt_runtime_state;
+
+/* What the Kubernetes stages take from the rest of the daemon. */
+struct pt_cluster_links {
+	const char *node;
+	struct pt_runtime_state *runtime; /* the runtime's metadata; NULL: not read */
+	pt_emit_fn emit; /* where attributed events go on: classify, then the sink */
+	void *emit_ctx;
+};
 
 /* What /metrics shows of the Kubernetes side. */
 struct pt_cluster_metrics {
@@ -53,11 +63,16 @@ struct pt_cluster_metrics {
 /* Does the configuration ask for cluster mode (kubeconfig or in-cluster)? */
 bool pt_cluster_configured(const struct pt_options *o, char **envp);
 /*
- * Connect and wire @pipeline's attribution and sink. Returns 0, or -errno
- * with a one-line message in @err (the kubeconfig path, what is wrong).
+ * Connect and start watching pods. Returns 0, or -errno with a one-line
+ * message in @err (the kubeconfig path, what is wrong).
  */
-int pt_cluster_start(struct pt_loop *loop, const struct pt_options *o, struct pt_pipeline *pipeline,
-		     struct pt_cluster **out, char *err, size_t errlen);
+int pt_cluster_start(struct pt_loop *loop, const struct pt_options *o,
+		     const struct pt_cluster_links *links, struct pt_cluster **out, char *err,
+		     size_t errlen);
+/* Attribute a placed event to its pod, then emit it (a pt_attribute_fn; @ctx: the cluster). */
+void pt_cluster_attribute(void *ctx, const struct pt_event *ev, const struct pt_placement *where);
+/* Events to the API server, and at -v 1 a log line on stderr. */
+struct pt_sink pt_cluster_sink(struct pt_cluster *c);
 /* Flush: release held events and write what is queued, for at most the grace period. */
 void pt_cluster_shutdown(struct pt_cluster *c, struct pt_loop *loop, uint64_t grace_ns);
 bool pt_cluster_ready(const struct pt_cluster *c);

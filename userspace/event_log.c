@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <time.h>
 #include <json-c/json.h>
+#include "classify.h"
 #include "event_log.h"
+#include "output.h"
 
 static void object(const struct pt_emitted *e, char *buf, size_t len)
 {

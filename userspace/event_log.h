@@ -4,7 +4,7 @@
 #define PODTRAIL_EVENT_LOG_H
 
 #include <stdio.h>
-#include "output.h"
+#include "report.h"
 
 enum pt_log_format {
 	PT_LOG_TEXT = 0,

@@ -208,13 +208,42 @@ static void watch_runtimes(struct daemon *d)
 	d->pipeline.runtime = d->runtime;
 }
 
+/*
+ * Where reports go. Standalone: a line on stdout for any process. In a
+ * cluster: the attributor names each event's pod first, and the Event goes
+ * to the API server.
+ */
+static int wire_sink(struct daemon *d, char **envp, char *err, size_t errlen)
+{
+	struct pt_cluster_links links = {
+		.node = d->pipeline.node,
+		.runtime = d->runtime,
+		.emit = pt_pipeline_emit,
+		.emit_ctx = &d->pipeline,
+	};
+	int e;
+
+	if (!pt_cluster_configured(d->opts, envp)) {
+		d->pipeline.sink = (struct pt_sink){ write_stdout, d };
+		d->pipeline.flush = flush_stdout;
+		return 0;
+	}
+	e = pt_cluster_start(d->loop, d->opts, &links, &d->cluster, err, errlen);
+	if (e)
+		return e;
+	d->pipeline.attribute = pt_cluster_attribute;
+	d->pipeline.attribute_ctx = d->cluster;
+	d->pipeline.sink = pt_cluster_sink(d->cluster);
+	return 0;
+}
+
 /* Everything but the BPF programs: the loop, the reader, the cluster, the endpoint. */
 static int wire(struct daemon *d, char **envp, char *host, size_t hostlen, char *err, size_t errlen)
 {
 	int e = pt_loop_new(&d->loop);
 
-	pt_pipeline_init(&d->pipeline, node_name(d->opts, host, hostlen), write_stdout, d);
-	d->pipeline.flush = flush_stdout;
+	/* wire_sink() chooses the sink below; nothing emits before the loop runs. */
+	pt_pipeline_init(&d->pipeline, node_name(d->opts, host, hostlen), (struct pt_sink){ 0 });
 	d->pipeline.components = &d->components;
 	if (!e)
 		e = pt_loop_add(d->loop, d->sigfd, EPOLLIN, on_signal, d);
@@ -232,11 +261,9 @@ static int wire(struct daemon *d, char **envp, char *host, size_t hostlen, char 
 	}
 	d->pipeline.oom_groups = d->oom_groups;
 	watch_runtimes(d);
-	if (pt_cluster_configured(d->opts, envp)) {
-		e = pt_cluster_start(d->loop, d->opts, &d->pipeline, &d->cluster, err, errlen);
-		if (e)
-			return e;
-	}
+	e = wire_sink(d, envp, err, errlen);
+	if (e)
+		return e;
 	e = start_metrics(d, err, errlen);
 	if (e) {
 		/* The events matter more than their metrics: say so loudly and go on. */

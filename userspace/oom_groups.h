@@ -14,7 +14,7 @@
 #ifndef PODTRAIL_OOM_GROUPS_H
 #define PODTRAIL_OOM_GROUPS_H
 
-#include "classify.h"
+#include "placement.h"
 #include "event_loop.h"
 
 /* Report @ev (the container's representative victim) with @where->oom filled. */

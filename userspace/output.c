@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include "classify.h"
 #include "json_writer.h"
 #include "output.h"
 #include "signals.h"

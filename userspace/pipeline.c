@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include "cgroup_path.h"
@@ -13,12 +14,11 @@ static int64_t clock_ns(clockid_t id)
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-void pt_pipeline_init(struct pt_pipeline *p, const char *node, pt_sink_fn sink, void *sink_ctx)
+void pt_pipeline_init(struct pt_pipeline *p, const char *node, struct pt_sink sink)
 {
 	memset(p, 0, sizeof(*p));
 	p->node = node;
 	p->sink = sink;
-	p->sink_ctx = sink_ctx;
 	p->realtime_offset_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
 }
 
@@ -69,13 +69,14 @@ static void send(struct pt_pipeline *p, const struct pt_emitted *e)
 {
 	p->stats.emitted++;
 	p->stats.by_reason[e->report->reason]++;
-	if (p->sink(p->sink_ctx, e) < 0)
+	if (p->sink.fn(p->sink.ctx, e) < 0)
 		p->sink_errors++;
 }
 
-void pt_pipeline_emit(struct pt_pipeline *p, const struct pt_event *ev,
-		      const struct pt_placement *where, const struct pt_pod_ref *pod)
+void pt_pipeline_emit(void *ctx, const struct pt_event *ev, const struct pt_placement *where,
+		      const struct pt_pod_ref *pod)
 {
+	struct pt_pipeline *p = ctx;
 	struct pt_placement named = *where;
 	struct pt_report report;
 	struct pt_emitted e = {

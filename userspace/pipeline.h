@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include "classify.h"
 #include "oom_groups.h"
-#include "output.h"
+#include "report.h"
 #include "ring_reader.h"
 #include "runtime_state.h"
 
@@ -28,11 +28,9 @@ struct pt_pipeline_stats {
 	uint64_t component_exits;	       /* exits of node components read */
 };
 
-/* Where reports go; returns 0 or -errno (counted, never fatal). */
-typedef int (*pt_sink_fn)(void *ctx, const struct pt_emitted *e);
 /*
- * Attribution: must eventually call pt_pipeline_emit() for the event (now,
- * or later from the event loop), or drop it and count that itself.
+ * Attribution: must eventually hand the event to pt_pipeline_emit() (now, or
+ * later from the event loop), or drop it and count that itself.
  */
 typedef void (*pt_attribute_fn)(void *ctx, const struct pt_event *ev,
 				const struct pt_placement *where);
@@ -40,9 +38,8 @@ typedef void (*pt_attribute_fn)(void *ctx, const struct pt_event *ev,
 struct pt_pipeline {
 	const char *node;
 	int64_t realtime_offset_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
-	pt_sink_fn sink;
-	void *sink_ctx;
-	pt_batch_fn flush; /* after a batch of reports (buffered stdout); may be NULL */
+	struct pt_sink sink;	    /* stdout or the API server: main.c chooses */
+	pt_batch_fn flush;	    /* after a batch of reports (buffered stdout); may be NULL */
 	void *flush_ctx;
 	pt_attribute_fn attribute; /* NULL: standalone, no pods */
 	void *attribute_ctx;
@@ -53,15 +50,15 @@ struct pt_pipeline {
 	struct pt_pipeline_stats stats;
 };
 
-void pt_pipeline_init(struct pt_pipeline *p, const char *node, pt_sink_fn sink, void *sink_ctx);
+void pt_pipeline_init(struct pt_pipeline *p, const char *node, struct pt_sink sink);
 /* A pt_record_fn for the ring reader. */
 void pt_pipeline_on_record(void *ctx, const void *data, size_t size);
 /* A pt_batch_fn: a batch of reports is done (the ring reader's, a timer's). */
 void pt_pipeline_flush(void *ctx);
 /* Attribute (or, standalone, classify) a placed event: a pt_oom_report_fn too. */
 void pt_pipeline_deliver(void *ctx, const struct pt_event *ev, const struct pt_placement *where);
-/* Classify an attributed event and hand its report to the sink. */
-void pt_pipeline_emit(struct pt_pipeline *p, const struct pt_event *ev,
-		      const struct pt_placement *where, const struct pt_pod_ref *pod);
+/* A pt_emit_fn: classify an attributed event and hand its report to the sink. */
+void pt_pipeline_emit(void *ctx, const struct pt_event *ev, const struct pt_placement *where,
+		      const struct pt_pod_ref *pod);
 
 #endif

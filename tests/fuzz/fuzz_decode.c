@@ -286,7 +286,7 @@ static void run_pipeline(const void *rec, size_t size, const struct pt_event *ev
 	struct pt_pipeline p;
 	struct pt_placement where;
 
-	pt_pipeline_init(&p, "node-1", sink, NULL);
+	pt_pipeline_init(&p, "node-1", (struct pt_sink){ sink, NULL });
 	pt_pipeline_on_record(&p, rec, size);
 	FUZZ_ASSERT(p.stats.records == 1 && p.stats.decode_errors == 0, "pipeline decode");
 	/* At most an OOM report and a ContainerExited, for an OOM-killed main process. */

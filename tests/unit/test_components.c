@@ -218,7 +218,7 @@ static void test_system_oom_on_the_node_and_the_pod(void **state)
 	strcpy(where.cgroup.container_id,
 	       "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
 	pt_oom_summary_alone(&where, &ev);
-	pt_pipeline_init(&p, "node-1", sink, &got);
+	pt_pipeline_init(&p, "node-1", (struct pt_sink){ sink, &got });
 	pt_pipeline_emit(&p, &ev, &where, &pod);
 	assert_int_equal(got.n, 2);
 	assert_false(got.on_pod[0]);

@@ -19,7 +19,8 @@ struct held {
 struct pt_attributor {
 	struct pt_loop *loop;
 	struct pt_pod_cache *cache;
-	struct pt_pipeline *pipeline;
+	pt_emit_fn emit;
+	void *emit_ctx;
 	struct pt_attributor_config cfg;
 	struct held *head, **tail; /* oldest first: deadlines are in order */
 	size_t waiting;
@@ -117,7 +118,7 @@ static enum outcome from_cache(struct pt_attributor *a, const struct pt_event *e
 static void emit(struct pt_attributor *a, const struct pt_event *ev,
 		 const struct pt_placement *where, const struct pt_pod_ref *ref)
 {
-	pt_pipeline_emit(a->pipeline, ev, where, ref);
+	a->emit(a->emit_ctx, ev, where, ref);
 }
 
 static void arm(struct pt_attributor *a)
@@ -275,7 +276,7 @@ static void on_timer(void *ctx, int fd, uint32_t events)
 }
 
 int pt_attributor_new(struct pt_loop *loop, struct pt_pod_cache *cache,
-		      const struct pt_attributor_config *cfg, struct pt_pipeline *pipeline,
+		      const struct pt_attributor_config *cfg, pt_emit_fn emit, void *emit_ctx,
 		      struct pt_attributor **out)
 {
 	struct pt_attributor *a = calloc(1, sizeof(*a));
@@ -285,7 +286,8 @@ int pt_attributor_new(struct pt_loop *loop, struct pt_pod_cache *cache,
 		return -ENOMEM;
 	a->loop = loop;
 	a->cache = cache;
-	a->pipeline = pipeline;
+	a->emit = emit;
+	a->emit_ctx = emit_ctx;
 	a->cfg = *cfg;
 	a->tail = &a->head;
 	a->timer_fd = pt_loop_add_timer(loop, on_timer, a);

@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include "event_loop.h"
 #include "k8s/pod_cache.h"
-#include "pipeline.h"
+#include "report.h"
 #include "runtime_state.h"
 
 struct pt_attributor_config {
@@ -39,10 +39,11 @@ struct pt_attributor_stats {
 struct pt_attributor;
 
 void pt_attributor_default_config(struct pt_attributor_config *cfg);
+/* Every attributed event goes on to @emit, now or later from the loop's timer. */
 int pt_attributor_new(struct pt_loop *loop, struct pt_pod_cache *cache,
-		      const struct pt_attributor_config *cfg, struct pt_pipeline *pipeline,
+		      const struct pt_attributor_config *cfg, pt_emit_fn emit, void *emit_ctx,
 		      struct pt_attributor **out);
-/* A pt_attribute_fn for the pipeline. */
+/* Attribute a placed event (the pipeline's pt_attribute_fn). */
 void pt_attributor_submit(void *ctx, const struct pt_event *ev, const struct pt_placement *where);
 /* A pt_pods_changed_fn for the pod watcher: retry held events. */
 void pt_attributor_pods_changed(void *ctx);

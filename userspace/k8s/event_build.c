@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include <json-c/json.h>
+#include "classify.h"
 #include "k8s/event_build.h"
 
 static void copy(char *dst, size_t len, const char *src)

@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 #include "k8s/event_correlator.h"
-#include "output.h"
+#include "report.h"
 
 #define PT_COMPONENT "podtrail"
 

@@ -18,7 +18,7 @@
 #include "k8s/event_build.h"
 #include "k8s/event_correlator.h"
 #include "k8s/http_client.h"
-#include "output.h"
+#include "report.h"
 
 struct pt_event_sink_config {
 	enum pt_events_api api;
