@@ -124,7 +124,7 @@ $(BUILD)/tools/%: tools/%.c $(wildcard tools/*.h)
 
 # --- tests --------------------------------------------------------------------
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpodtrail.a
+$(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(BUILD)/libpodtrail.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libpodtrail.a $(LDLIBS) -lcmocka
 

@@ -225,11 +225,12 @@ void pt_attributor_submit(void *ctx, const struct pt_event *ev, const struct pt_
 		return;
 	}
 	if (a->waiting >= a->cfg.hold_max) {
-		a->stats.hold_overflow++;
+		/* Those due go first; only one given up before its time is an overflow. */
 		release_expired(a, false);
 		if (a->waiting >= a->cfg.hold_max && a->head) {
 			struct held *oldest = a->head;
 
+			a->stats.hold_overflow++;
 			a->head = oldest->next;
 			if (!a->head)
 				a->tail = &a->head;
