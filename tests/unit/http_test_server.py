@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""HTTPS server for tests/unit/test_http_client.c (python3 stdlib only).
+"""HTTPS server for the unit tests that speak HTTP (python3 stdlib only).
 
     http_test_server.py certs DIR     make test certificates in DIR with the openssl CLI
     http_test_server.py serve DIR TOKEN...
@@ -22,6 +22,14 @@ Paths:
     /stream/<key>     chunked: one line, waits (10 s at most) for /release/<key>,
                       one more line, end
     /stall            chunked: one line, then nothing for 5 s
+    /script/<key>/... the next step of DIR/script-<key>.json (a JSON list; the
+                      last step repeats), after appending the request to
+                      DIR/log-<key>.jsonl: {"method", "path" (after the key),
+                      "body", "auth", "content_type", "t" (CLOCK_MONOTONIC s)}.
+                      A step: {"status": 200, "body": {...}, "headers": [[k, v]],
+                      "token": "t"} replies once, after writing "t" to DIR/token;
+                      {"lines": [...], "hold": s} streams each object as a line
+                      (a watch), keeps the stream open s seconds, ends it.
 """
 import base64
 import json
@@ -37,6 +45,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 RELEASES = {}
 RELEASES_LOCK = threading.Lock()
 TOKENS = []
+SCRIPT_DIR = []
+SCRIPT_POS = {}
+SCRIPT_LOCK = threading.Lock()
 
 
 def release_event(key):
@@ -122,11 +133,45 @@ class Handler(BaseHTTPRequestHandler):
                     return v
         return None
 
+    def next_step(self, key, rest, body):
+        d = SCRIPT_DIR[0]
+        with SCRIPT_LOCK:
+            with open(os.path.join(d, "script-%s.json" % key)) as f:
+                steps = json.load(f)
+            i = SCRIPT_POS.get(key, 0)
+            SCRIPT_POS[key] = i + 1
+            with open(os.path.join(d, "log-%s.jsonl" % key), "a") as f:
+                f.write(json.dumps({
+                    "method": self.command, "path": rest, "body": body.decode(),
+                    "auth": self.auth(), "content_type": self.headers.get("Content-Type"),
+                    "t": time.monotonic()}) + "\n")
+        return steps[min(i, len(steps) - 1)]
+
+    def scripted(self, body):
+        _, _, key, rest = self.path.split("/", 3)
+        step = self.next_step(key, "/" + rest, body)
+        if "token" in step:
+            tmp = os.path.join(SCRIPT_DIR[0], "token.tmp")
+            with open(tmp, "w") as f:
+                f.write(step["token"])
+            os.rename(tmp, os.path.join(SCRIPT_DIR[0], "token"))
+        if "lines" not in step:
+            self.reply(step.get("status", 200), step.get("body", {}),
+                       headers=step.get("headers", []))
+            return
+        self.start_chunked()
+        for line in step["lines"]:
+            self.chunk(json.dumps(line).encode() + b"\n")
+        time.sleep(step.get("hold", 0))
+        self.chunk(b"")
+
     def handle_any(self):
         n = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(n) if n else b""
         p = self.path
-        if p.startswith("/echo"):
+        if p.startswith("/script/"):
+            self.scripted(body)
+        elif p.startswith("/echo"):
             self.reply(200, {
                 "method": self.command, "path": p, "body": body.decode(),
                 "content_type": self.headers.get("Content-Type"),
@@ -200,6 +245,7 @@ class Server(ThreadingHTTPServer):
 
 def serve(d, tokens):
     TOKENS.extend(tokens)
+    SCRIPT_DIR.append(d)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(os.path.join(d, "server.crt"), os.path.join(d, "server.key"))
     ctx.load_verify_locations(os.path.join(d, "ca.crt"))

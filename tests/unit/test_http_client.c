@@ -28,6 +28,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "api_fixture.h"
 #include "event_loop.h"
 #include "k8s/http_client.h"
 #include "k8s/kubeconfig.h"
@@ -35,11 +36,7 @@
 #define WATCHDOG_NS (15ULL * 1000000000ULL)
 
 /* The server is shared by all tests: starting it and making certs takes ~1 s. */
-static struct {
-	char dir[64];
-	pid_t pid;
-	int port;
-} srv = { .pid = -1 };
+static struct api_server srv = { .pid = -1 };
 
 /* One request's outcome, as the callbacks saw it. */
 struct res {
@@ -80,92 +77,14 @@ struct fx {
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static int run_wait(char *const argv[], int out_fd)
-{
-	int status;
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		if (out_fd >= 0)
-			dup2(out_fd, STDOUT_FILENO);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	if (pid < 0)
-		return -errno;
-	if (out_fd >= 0)
-		return pid; /* caller waits */
-	if (waitpid(pid, &status, 0) < 0)
-		return -errno;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
-}
-
-static void script_path(char *buf, size_t len)
-{
-	const char *src = getenv("PODTRAIL_SRC");
-
-	snprintf(buf, len, "%s/tests/unit/http_test_server.py", src && *src ? src : ".");
-}
-
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	return remove(p);
-}
-
 static int group_setup(void **state)
 {
-	char script[PATH_MAX];
-	char line[64];
-	int pfd[2];
-	FILE *fp;
-	int pid;
-
-	script_path(script, sizeof(script));
-	if (access(script, R_OK)) {
-		fprintf(stderr, "test_http_client: %s not found; set PODTRAIL_SRC\n", script);
-		return -1;
-	}
-	strcpy(srv.dir, "/tmp/podtrail-http-XXXXXX");
-	if (!mkdtemp(srv.dir))
-		return -1;
-	{
-		char *const argv[] = { "python3", script, "certs", srv.dir, NULL };
-
-		if (run_wait(argv, -1)) {
-			fprintf(stderr, "test_http_client: making certificates failed\n");
-			return -1;
-		}
-	}
-	if (pipe2(pfd, O_CLOEXEC))
-		return -1;
-	{
-		char *const argv[] = { "python3", script,    "serve", srv.dir,
-				       "tok-one", "tok-two", NULL };
-
-		pid = run_wait(argv, pfd[1]);
-	}
-	close(pfd[1]);
-	if (pid < 0)
-		return -1;
-	srv.pid = pid;
-	fp = fdopen(pfd[0], "r");
-	if (!fp || !fgets(line, sizeof(line), fp) || sscanf(line, "PORT %d", &srv.port) != 1) {
-		fprintf(stderr, "test_http_client: the test server did not start\n");
-		return -1;
-	}
-	fclose(fp);
-	return 0;
+	return api_server_start(&srv);
 }
 
 static int group_teardown(void **state)
 {
-	if (srv.pid > 0) {
-		kill(srv.pid, SIGKILL);
-		waitpid(srv.pid, NULL, 0);
-	}
-	if (srv.dir[0])
-		nftw(srv.dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	api_server_stop(&srv);
 	return 0;
 }
 
@@ -846,24 +765,9 @@ static void test_body_bound(void **state)
 	res_free(r, 3);
 }
 
-static void write_token(const char *dir, const char *token)
-{
-	char p[PATH_MAX], tmp[PATH_MAX];
-	FILE *fp;
-
-	/* Like the kubelet: a new file renamed over the old one. */
-	snprintf(p, sizeof(p), "%s/token", dir);
-	snprintf(tmp, sizeof(tmp), "%s/token.tmp", dir);
-	fp = fopen(tmp, "w");
-	assert_non_null(fp);
-	fputs(token, fp);
-	assert_int_equal(fclose(fp), 0);
-	assert_int_equal(rename(tmp, p), 0);
-}
-
 static void rotate_and_resubmit(struct res *r)
 {
-	write_token(srv.dir, "tok-two\n");
+	api_write(&srv, "token", "tok-two\n");
 	get(r->f, (struct res *)r->arg, "/echo");
 }
 
@@ -873,7 +777,7 @@ static void test_token_rotation_takes_effect(void **state)
 	struct res r[2] = { 0 };
 	char cluster[512], user[512];
 
-	write_token(srv.dir, "tok-one\n");
+	api_write(&srv, "token", "tok-one\n");
 	snprintf(cluster, sizeof(cluster), "    certificate-authority: %s/ca.crt\n", srv.dir);
 	snprintf(user, sizeof(user), "    tokenFile: %s/token\n", srv.dir);
 	client_with(f, cluster, user, NULL);
