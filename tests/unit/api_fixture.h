@@ -108,6 +108,20 @@ static inline void api_server_stop(struct api_server *s)
 		nftw(s->dir, api_rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* The server of a test group, for cmocka's group setup and teardown. */
+static struct api_server api_srv = { .pid = -1 };
+
+static inline int api_group_setup(void **state)
+{
+	return api_server_start(&api_srv);
+}
+
+static inline int api_group_teardown(void **state)
+{
+	api_server_stop(&api_srv);
+	return 0;
+}
+
 /* Write @name in the server's dir (a new file renamed over the old, as the kubelet does). */
 static inline void api_write(const struct api_server *s, const char *name, const char *text)
 {

@@ -19,8 +19,6 @@
 #define UID	"1b4c3a2e-0000-4000-8000-000000000001"
 #define CREATED "[{\"status\": 201, \"body\": {\"kind\": \"Event\"}}]"
 
-static struct api_server srv = { .pid = -1 };
-
 struct fx {
 	const char *key; /* the test's script */
 	struct test_loop t;
@@ -32,17 +30,6 @@ struct fx {
 	struct json_object *reqs;
 };
 
-static int group_setup(void **state)
-{
-	return api_server_start(&srv);
-}
-
-static int group_teardown(void **state)
-{
-	api_server_stop(&srv);
-	return 0;
-}
-
 /* Answers scripted under the test's name; retries quick unless the test says otherwise. */
 static struct fx *start(const char *key, const char *steps)
 {
@@ -50,9 +37,9 @@ static struct fx *start(const char *key, const char *steps)
 
 	assert_non_null(f);
 	f->key = key;
-	api_script(&srv, key, steps);
+	api_script(&api_srv, key, steps);
 	test_loop_init(&f->t);
-	api_client(&srv, key, f->t.loop, &f->kube, &f->http);
+	api_client(&api_srv, key, f->t.loop, &f->kube, &f->http);
 	pt_event_sink_default_config(&f->cfg);
 	f->cfg.backoff_base_ns = 20000000ULL;
 	f->cfg.backoff_max_ns = 100000000ULL;
@@ -119,7 +106,7 @@ static bool retried_once(void *ctx)
 static void run(struct fx *f)
 {
 	assert_true(test_loop_run_until(&f->t, written, f, 15 * TEST_SECOND_NS));
-	f->reqs = api_requests(&srv, f->key);
+	f->reqs = api_requests(&api_srv, f->key);
 }
 
 /* A string at @path ("a.b.c") in request @i's JSON body ("" when absent). */
@@ -189,8 +176,7 @@ static void test_the_same_event_again_patches_its_count(void **state)
 	run(f);
 	assert_int_equal(json_object_array_length(f->reqs), 2);
 	assert_string_equal(api_field(f->reqs, 1, "method"), "PATCH");
-	assert_memory_equal(api_field(f->reqs, 1, "path"), "/api/v1/namespaces/shop/events/",
-			    31);
+	assert_memory_equal(api_field(f->reqs, 1, "path"), "/api/v1/namespaces/shop/events/", 31);
 	assert_string_equal(api_field(f->reqs, 1, "path") + 31, name);
 	assert_string_equal(api_field(f->reqs, 1, "content_type"),
 			    "application/strategic-merge-patch+json");
@@ -243,8 +229,9 @@ static void test_server_error_is_retried(void **state)
 
 static void test_too_many_requests_waits_for_retry_after(void **state)
 {
-	struct fx *f = start("retry-429", "[{\"status\": 429, \"headers\": [[\"Retry-After\", \"1\"]]},"
-					  " {\"status\": 201}]");
+	struct fx *f =
+	    start("retry-429", "[{\"status\": 429, \"headers\": [[\"Retry-After\", \"1\"]]},"
+			       " {\"status\": 201}]");
 
 	open_sink(f);
 	assert_int_equal(emit(f, PT_REASON_CONTAINER_EXITED, "exited"), 0);
@@ -341,7 +328,7 @@ int main(void)
 	int ret;
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	ret = cmocka_run_group_tests(tests, group_setup, group_teardown);
+	ret = cmocka_run_group_tests(tests, api_group_setup, api_group_teardown);
 	curl_global_cleanup();
 	return ret;
 }

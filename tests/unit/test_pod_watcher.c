@@ -20,10 +20,12 @@
 #define UID1	 "1b4c3a2e-0000-4000-8000-000000000001"
 #define LIST	 "/api/v1/pods?fieldSelector=spec.nodeName%3Dnode-1"
 #define WATCH_AT LIST "&watch=1&allowWatchBookmarks=true&timeoutSeconds=300&resourceVersion="
+/* A PodList at resourceVersion @rv whose items are a %s. */
+#define LIST_AT(rv)                                                                                \
+	"{\"body\": {\"kind\": \"PodList\", \"metadata\": {\"resourceVersion\": \"" rv "\"}, "     \
+	"\"items\": [%s]}}"
 /* A watch that stays open, quiet, for longer than any test. */
 #define QUIET_WATCH "{\"lines\": [], \"hold\": 60}"
-
-static struct api_server srv = { .pid = -1 };
 
 struct fx {
 	const char *key;
@@ -39,17 +41,6 @@ struct fx {
 	size_t want; /* requests the server must have seen */
 	struct json_object *reqs;
 };
-
-static int group_setup(void **state)
-{
-	return api_server_start(&srv);
-}
-
-static int group_teardown(void **state)
-{
-	api_server_stop(&srv);
-	return 0;
-}
 
 /* Pod web-<n> (uid UID<n>) of node-1 at resourceVersion @rv, as JSON. */
 static const char *pod(int n, int rv)
@@ -78,9 +69,9 @@ static struct fx *start(const char *key, const char *steps)
 
 	assert_non_null(f);
 	f->key = key;
-	api_script(&srv, key, steps);
+	api_script(&api_srv, key, steps);
 	test_loop_init(&f->t);
-	api_client(&srv, key, f->t.loop, &f->kube, &f->http);
+	api_client(&api_srv, key, f->t.loop, &f->kube, &f->http);
 	assert_int_equal(pt_pod_cache_new(60 * TEST_SECOND_NS, &f->cache), 0);
 	assert_int_equal(pt_pod_watcher_new(f->t.loop, f->http, f->cache, "node-1", &f->api,
 					    pods_changed, f, &f->w),
@@ -111,7 +102,7 @@ static bool done(void *ctx)
 
 	if (!f->until(f))
 		return false;
-	reqs = api_requests(&srv, f->key);
+	reqs = api_requests(&api_srv, f->key);
 	n = json_object_array_length(reqs);
 	json_object_put(reqs);
 	return n >= f->want;
@@ -123,7 +114,7 @@ static void run(struct fx *f, bool (*until)(void *ctx), size_t want)
 	f->until = until;
 	f->want = want;
 	assert_true(test_loop_run_until(&f->t, done, f, 15 * TEST_SECOND_NS));
-	f->reqs = api_requests(&srv, f->key);
+	f->reqs = api_requests(&api_srv, f->key);
 }
 
 static void assert_request(struct fx *f, size_t i, const char *path)
@@ -145,11 +136,11 @@ static void test_lists_then_watches_from_the_list_version(void **state)
 	char steps[2048];
 	struct fx *f;
 
-	snprintf(steps, sizeof(steps),
-		 "[{\"body\": {\"kind\": \"PodList\", \"metadata\": {\"resourceVersion\": \"10\"}, "
-		 "\"items\": [%s]}}, "
-		 "{\"lines\": [{\"type\": \"ADDED\", \"object\": %s}], \"hold\": 60}]",
-		 pod(0, 9), pod(1, 11));
+	snprintf(
+	    steps, sizeof(steps),
+	    "[" LIST_AT("10") ", "
+			      "{\"lines\": [{\"type\": \"ADDED\", \"object\": %s}], \"hold\": 60}]",
+	    pod(0, 9), pod(1, 11));
 	f = start("list-watch", steps);
 	run(f, second_pod_known, 2);
 	assert_int_equal(json_object_array_length(f->reqs), 2);
@@ -178,12 +169,15 @@ static void test_ended_watch_resumes_from_the_last_version(void **state)
 	char steps[2048];
 	struct fx *f;
 
-	snprintf(steps, sizeof(steps),
-		 "[{\"body\": {\"kind\": \"PodList\", \"metadata\": {\"resourceVersion\": \"10\"}, "
-		 "\"items\": [%s]}}, "
-		 "{\"lines\": [{\"type\": \"MODIFIED\", \"object\": %s}, {\"type\": \"BOOKMARK\", "
-		 "\"object\": {\"metadata\": {\"resourceVersion\": \"15\"}}}]}, " QUIET_WATCH "]",
-		 pod(0, 9), pod(0, 12));
+	snprintf(
+	    steps, sizeof(steps),
+	    "[" LIST_AT(
+		"10") ", "
+		      "{\"lines\": [{\"type\": \"MODIFIED\", \"object\": %s}, {\"type\": "
+		      "\"BOOKMARK\", "
+		      "\"object\": {\"metadata\": {\"resourceVersion\": \"15\"}}}]}, " QUIET_WATCH
+		      "]",
+	    pod(0, 9), pod(0, 12));
 	f = start("resume", steps);
 	run(f, watched_twice, 3);
 	assert_int_equal(json_object_array_length(f->reqs), 3);
@@ -225,12 +219,10 @@ static void test_gone_status_relists(void **state)
 	struct fx *f;
 
 	snprintf(steps, sizeof(steps),
-		 "[{\"body\": {\"kind\": \"PodList\", \"metadata\": {\"resourceVersion\": \"10\"}, "
-		 "\"items\": [%s]}}, "
-		 "{\"status\": 410, \"body\": {\"kind\": \"Status\", \"code\": 410, \"reason\": "
-		 "\"Gone\"}}, "
-		 "{\"body\": {\"kind\": \"PodList\", \"metadata\": {\"resourceVersion\": \"20\"}, "
-		 "\"items\": [%s]}}, " QUIET_WATCH "]",
+		 "[" LIST_AT("10") ", "
+				   "{\"status\": 410, \"body\": {\"kind\": \"Status\", \"code\": "
+				   "410, \"reason\": "
+				   "\"Gone\"}}, " LIST_AT("20") ", " QUIET_WATCH "]",
 		 pod(0, 9), pod(1, 19));
 	f = start("gone-status", steps);
 	run(f, relisted_and_watching, 4);
@@ -243,15 +235,15 @@ static void test_expired_error_event_relists(void **state)
 	char steps[2048];
 	struct fx *f;
 
-	snprintf(steps, sizeof(steps),
-		 "[{\"body\": {\"kind\": \"PodList\", \"metadata\": {\"resourceVersion\": \"10\"}, "
-		 "\"items\": [%s]}}, "
-		 "{\"lines\": [{\"type\": \"ERROR\", \"object\": {\"kind\": \"Status\", \"code\": "
-		 "410, \"reason\": \"Expired\", \"message\": \"too old resource version\"}}], "
-		 "\"hold\": 60}, "
-		 "{\"body\": {\"kind\": \"PodList\", \"metadata\": {\"resourceVersion\": \"20\"}, "
-		 "\"items\": [%s]}}, " QUIET_WATCH "]",
-		 pod(0, 9), pod(1, 19));
+	snprintf(
+	    steps, sizeof(steps),
+	    "[" LIST_AT(
+		"10") ", "
+		      "{\"lines\": [{\"type\": \"ERROR\", \"object\": {\"kind\": \"Status\", "
+		      "\"code\": "
+		      "410, \"reason\": \"Expired\", \"message\": \"too old resource version\"}}], "
+		      "\"hold\": 60}, " LIST_AT("20") ", " QUIET_WATCH "]",
+	    pod(0, 9), pod(1, 19));
 	f = start("gone-event", steps);
 	run(f, relisted_and_watching, 4);
 	assert_relisted(f);
@@ -271,9 +263,7 @@ static void test_errors_back_off_then_recover(void **state)
 	struct fx *f;
 
 	snprintf(steps, sizeof(steps),
-		 "[{\"status\": 500}, {\"status\": 503}, "
-		 "{\"body\": {\"kind\": \"PodList\", \"metadata\": {\"resourceVersion\": \"10\"}, "
-		 "\"items\": [%s]}}, " QUIET_WATCH "]",
+		 "[{\"status\": 500}, {\"status\": 503}, " LIST_AT("10") ", " QUIET_WATCH "]",
 		 pod(0, 9));
 	f = start("back-off", steps);
 	run(f, watching, 4);
@@ -304,7 +294,7 @@ int main(void)
 	int ret;
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	ret = cmocka_run_group_tests(tests, group_setup, group_teardown);
+	ret = cmocka_run_group_tests(tests, api_group_setup, api_group_teardown);
 	curl_global_cleanup();
 	return ret;
 }
