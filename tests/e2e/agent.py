@@ -14,6 +14,17 @@ PODTRAIL = os.path.join(BUILD, "podtrail")
 NODE = "e2e-node"
 
 
+def readyz(agent):
+    """The HTTP status of the agent's /readyz."""
+    import urllib.error
+    import urllib.request
+    try:
+        with urllib.request.urlopen(agent.metrics_url("/readyz"), timeout=5) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
 def require_root():
     assert os.geteuid() == 0, "end-to-end tests need root (BPF, cgroups, runc)"
     assert os.path.exists(PODTRAIL), f"{PODTRAIL} is missing: run make first"

@@ -12,12 +12,18 @@ import uuid
 
 import pytest
 
-from agent import NODE, PODTRAIL, ROOT, Agent, require_root  # noqa: F401 (tests import them from here)
+from agent import NODE, PODTRAIL, ROOT, Agent, readyz, require_root  # noqa: F401 (tests import them from here)
 
 sys.path.insert(0, os.path.join(ROOT, "tests", "fakeapi"))
 from fakeapi import FakeAPIServer  # noqa: E402
 
 MiB = 1024 * 1024
+
+
+def pytest_collection_modifyitems(config, items):
+    """PODTRAIL_E2E_REVERSE=1 runs the tests in reverse order: none may depend on another."""
+    if os.environ.get("PODTRAIL_E2E_REVERSE") == "1":
+        items.reverse()
 
 
 @pytest.fixture(scope="session")

@@ -20,12 +20,11 @@ import signal
 import subprocess
 import threading
 import time
-import urllib.error
 import urllib.request
 
 import pytest
 
-from conftest import NODE, PODTRAIL, ROOT, Agent, Pod
+from conftest import NODE, PODTRAIL, ROOT, Agent, Pod, readyz
 from fakeapi import FakeAPIServer, make_ca
 
 NS = "faults"
@@ -57,14 +56,6 @@ def metrics_text(agent):
 
 def metric(agent, key):
     return agent.scrape().get(key, 0.0)
-
-
-def readyz(agent):
-    try:
-        with urllib.request.urlopen(agent.metrics_url("/readyz"), timeout=5) as r:
-            return r.status
-    except urllib.error.HTTPError as e:
-        return e.code
 
 
 def event_lines(agent):
