@@ -24,6 +24,7 @@
 #include <json-c/json.h>
 #include "k8s/http_client.h"
 #include "k8s/kubeconfig.h"
+#include "loop_fixture.h"
 
 struct api_server {
 	char dir[64];
@@ -167,6 +168,32 @@ static inline void api_client(const struct api_server *s, const char *key, struc
 		fail_msg("kubeconfig: %s", err);
 	if (pt_http_new(loop, cfg, NULL, out, err, sizeof(err)))
 		fail_msg("pt_http_new: %s", err);
+}
+
+/* A stage under test in its own loop, with a client of /script/<key>. */
+struct api_stage {
+	const char *key;
+	struct test_loop t;
+	struct pt_kube_config kube;
+	struct pt_http *http;
+	struct json_object *reqs; /* what the server received, once read */
+};
+
+static inline void api_stage_open(struct api_stage *st, const char *key, const char *steps)
+{
+	st->key = key;
+	api_script(&api_srv, key, steps);
+	test_loop_init(&st->t);
+	api_client(&api_srv, key, st->t.loop, &st->kube, &st->http);
+}
+
+/* After the stage itself is freed. */
+static inline void api_stage_close(struct api_stage *st)
+{
+	pt_http_free(st->http);
+	pt_kube_config_free(&st->kube);
+	test_loop_free(&st->t);
+	json_object_put(st->reqs);
 }
 
 /* The requests /script/@key received, oldest first: a JSON array (put it when done). */

@@ -20,14 +20,10 @@
 #define CREATED "[{\"status\": 201, \"body\": {\"kind\": \"Event\"}}]"
 
 struct fx {
-	const char *key; /* the test's script */
-	struct test_loop t;
-	struct pt_kube_config kube;
-	struct pt_http *http;
+	struct api_stage st;
 	struct pt_api_stats api;
 	struct pt_event_sink_config cfg;
 	struct pt_event_sink *sink;
-	struct json_object *reqs;
 };
 
 /* Answers scripted under the test's name; retries quick unless the test says otherwise. */
@@ -36,10 +32,7 @@ static struct fx *start(const char *key, const char *steps)
 	struct fx *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	f->key = key;
-	api_script(&api_srv, key, steps);
-	test_loop_init(&f->t);
-	api_client(&api_srv, key, f->t.loop, &f->kube, &f->http);
+	api_stage_open(&f->st, key, steps);
 	pt_event_sink_default_config(&f->cfg);
 	f->cfg.backoff_base_ns = 20000000ULL;
 	f->cfg.backoff_max_ns = 100000000ULL;
@@ -48,16 +41,14 @@ static struct fx *start(const char *key, const char *steps)
 
 static void open_sink(struct fx *f)
 {
-	assert_int_equal(pt_event_sink_new(f->t.loop, f->http, &f->cfg, &f->api, &f->sink), 0);
+	assert_int_equal(pt_event_sink_new(f->st.t.loop, f->st.http, &f->cfg, &f->api, &f->sink),
+			 0);
 }
 
 static void stop(struct fx *f)
 {
 	pt_event_sink_free(f->sink);
-	pt_http_free(f->http);
-	pt_kube_config_free(&f->kube);
-	test_loop_free(&f->t);
-	json_object_put(f->reqs);
+	api_stage_close(&f->st);
 	free(f);
 }
 
@@ -105,15 +96,15 @@ static bool retried_once(void *ctx)
 /* Run until nothing is pending; then read what the server received. */
 static void run(struct fx *f)
 {
-	assert_true(test_loop_run_until(&f->t, written, f, 15 * TEST_SECOND_NS));
-	f->reqs = api_requests(&api_srv, f->key);
+	assert_true(test_loop_run_until(&f->st.t, written, f, 15 * TEST_SECOND_NS));
+	f->st.reqs = api_requests(&api_srv, f->st.key);
 }
 
 /* A string at @path ("a.b.c") in request @i's JSON body ("" when absent). */
 static const char *body_str(struct fx *f, size_t i, const char *path)
 {
 	static char out[1024];
-	struct json_object *o = json_tokener_parse(api_field(f->reqs, i, "body")), *v = o;
+	struct json_object *o = json_tokener_parse(api_field(f->st.reqs, i, "body")), *v = o;
 	char buf[128], *save = NULL;
 
 	assert_non_null(o);
@@ -136,11 +127,11 @@ static void test_event_is_posted_with_exact_fields(void **state)
 	assert_int_equal(emit(f, PT_REASON_CONTAINER_EXITED, "main process 4242 exited"), 0);
 	assert_int_equal(pt_event_sink_pending(f->sink), 1);
 	run(f);
-	assert_int_equal(json_object_array_length(f->reqs), 1);
-	assert_string_equal(api_field(f->reqs, 0, "method"), "POST");
-	assert_string_equal(api_field(f->reqs, 0, "path"), "/api/v1/namespaces/shop/events");
-	assert_string_equal(api_field(f->reqs, 0, "content_type"), "application/json");
-	assert_string_equal(api_field(f->reqs, 0, "auth"), "match:0");
+	assert_int_equal(json_object_array_length(f->st.reqs), 1);
+	assert_string_equal(api_field(f->st.reqs, 0, "method"), "POST");
+	assert_string_equal(api_field(f->st.reqs, 0, "path"), "/api/v1/namespaces/shop/events");
+	assert_string_equal(api_field(f->st.reqs, 0, "content_type"), "application/json");
+	assert_string_equal(api_field(f->st.reqs, 0, "auth"), "match:0");
 	assert_string_equal(body_str(f, 0, "metadata.namespace"), "shop");
 	assert_memory_equal(body_str(f, 0, "metadata.name"), "web-0.", 6);
 	assert_string_equal(body_str(f, 0, "involvedObject.kind"), "Pod");
@@ -171,14 +162,15 @@ static void test_the_same_event_again_patches_its_count(void **state)
 	assert_int_equal(emit(f, PT_REASON_PROCESS_CRASHED, "process 7 died of SIGSEGV"), 0);
 	run(f);
 	snprintf(name, sizeof(name), "%s", body_str(f, 0, "metadata.name"));
-	json_object_put(f->reqs);
+	json_object_put(f->st.reqs);
 	assert_int_equal(emit(f, PT_REASON_PROCESS_CRASHED, "process 7 died of SIGSEGV"), 0);
 	run(f);
-	assert_int_equal(json_object_array_length(f->reqs), 2);
-	assert_string_equal(api_field(f->reqs, 1, "method"), "PATCH");
-	assert_memory_equal(api_field(f->reqs, 1, "path"), "/api/v1/namespaces/shop/events/", 31);
-	assert_string_equal(api_field(f->reqs, 1, "path") + 31, name);
-	assert_string_equal(api_field(f->reqs, 1, "content_type"),
+	assert_int_equal(json_object_array_length(f->st.reqs), 2);
+	assert_string_equal(api_field(f->st.reqs, 1, "method"), "PATCH");
+	assert_memory_equal(api_field(f->st.reqs, 1, "path"), "/api/v1/namespaces/shop/events/",
+			    31);
+	assert_string_equal(api_field(f->st.reqs, 1, "path") + 31, name);
+	assert_string_equal(api_field(f->st.reqs, 1, "content_type"),
 			    "application/strategic-merge-patch+json");
 	assert_string_equal(body_str(f, 1, "count"), "2");
 	assert_int_equal(pt_event_sink_stats(f->sink)->created, 1);
@@ -200,7 +192,7 @@ static void test_full_queue_refuses_and_counts(void **state)
 	assert_int_equal(s->queue_overflow, 1);
 	assert_int_equal(pt_event_sink_pending(f->sink), 2);
 	run(f);
-	assert_int_equal(json_object_array_length(f->reqs), 2);
+	assert_int_equal(json_object_array_length(f->st.reqs), 2);
 	assert_int_equal(s->created, 2);
 	assert_int_equal(s->received, 3);
 	stop(f);
@@ -216,11 +208,11 @@ static void test_server_error_is_retried(void **state)
 	s = pt_event_sink_stats(f->sink);
 	assert_int_equal(emit(f, PT_REASON_CONTAINER_EXITED, "exited"), 0);
 	run(f);
-	assert_int_equal(json_object_array_length(f->reqs), 2);
+	assert_int_equal(json_object_array_length(f->st.reqs), 2);
 	snprintf(first, sizeof(first), "%s", body_str(f, 0, "metadata.name"));
-	assert_string_equal(api_field(f->reqs, 1, "method"), "POST");
+	assert_string_equal(api_field(f->st.reqs, 1, "method"), "POST");
 	assert_string_equal(body_str(f, 1, "metadata.name"), first); /* the same object */
-	assert_true(api_gap_s(f->reqs, 1) >= 0.009); /* 20 ms back-off, jittered by half */
+	assert_true(api_gap_s(f->st.reqs, 1) >= 0.009); /* 20 ms back-off, jittered by half */
 	assert_int_equal(s->retries, 1);
 	assert_int_equal(s->created, 1);
 	assert_int_equal(s->failed, 0);
@@ -236,8 +228,8 @@ static void test_too_many_requests_waits_for_retry_after(void **state)
 	open_sink(f);
 	assert_int_equal(emit(f, PT_REASON_CONTAINER_EXITED, "exited"), 0);
 	run(f);
-	assert_int_equal(json_object_array_length(f->reqs), 2);
-	assert_true(api_gap_s(f->reqs, 1) >= 0.99);
+	assert_int_equal(json_object_array_length(f->st.reqs), 2);
+	assert_true(api_gap_s(f->st.reqs, 1) >= 0.99);
 	assert_int_equal(pt_event_sink_stats(f->sink)->retries, 1);
 	assert_int_equal(pt_event_sink_stats(f->sink)->created, 1);
 	stop(f);
@@ -252,9 +244,9 @@ static void test_unauthorized_is_retried_with_the_rotated_token(void **state)
 	open_sink(f);
 	assert_int_equal(emit(f, PT_REASON_CONTAINER_EXITED, "exited"), 0);
 	run(f);
-	assert_int_equal(json_object_array_length(f->reqs), 2);
-	assert_string_equal(api_field(f->reqs, 0, "auth"), "match:0");
-	assert_string_equal(api_field(f->reqs, 1, "auth"), "match:1");
+	assert_int_equal(json_object_array_length(f->st.reqs), 2);
+	assert_string_equal(api_field(f->st.reqs, 0, "auth"), "match:0");
+	assert_string_equal(api_field(f->st.reqs, 1, "auth"), "match:1");
 	assert_int_equal(pt_event_sink_stats(f->sink)->retries, 1);
 	assert_int_equal(pt_event_sink_stats(f->sink)->created, 1);
 	stop(f);
@@ -270,7 +262,7 @@ static void test_forbidden_is_not_retried(void **state)
 	s = pt_event_sink_stats(f->sink);
 	assert_int_equal(emit(f, PT_REASON_CONTAINER_EXITED, "exited"), 0);
 	run(f);
-	assert_int_equal(json_object_array_length(f->reqs), 1);
+	assert_int_equal(json_object_array_length(f->st.reqs), 1);
 	assert_int_equal(s->failed, 1);
 	assert_int_equal(s->retries, 0);
 	assert_int_equal(s->created, 0);
@@ -287,7 +279,7 @@ static void test_gives_up_after_the_last_try(void **state)
 	s = pt_event_sink_stats(f->sink);
 	assert_int_equal(emit(f, PT_REASON_CONTAINER_EXITED, "exited"), 0);
 	run(f);
-	assert_int_equal(json_object_array_length(f->reqs), 3);
+	assert_int_equal(json_object_array_length(f->st.reqs), 3);
 	assert_int_equal(s->retries, 2);
 	assert_int_equal(s->failed, 1);
 	assert_int_equal(s->created, 0);
@@ -302,12 +294,12 @@ static void test_shutdown_flush_skips_the_back_off(void **state)
 	f->cfg.backoff_max_ns = 30 * TEST_SECOND_NS;
 	open_sink(f);
 	assert_int_equal(emit(f, PT_REASON_CONTAINER_EXITED, "exited"), 0);
-	assert_true(test_loop_run_until(&f->t, retried_once, f, 10 * TEST_SECOND_NS));
+	assert_true(test_loop_run_until(&f->st.t, retried_once, f, 10 * TEST_SECOND_NS));
 	assert_int_equal(pt_event_sink_pending(f->sink), 1);
 	pt_event_sink_flush_now(f->sink);
 	run(f);
-	assert_int_equal(json_object_array_length(f->reqs), 2);
-	assert_true(api_gap_s(f->reqs, 1) < 10);
+	assert_int_equal(json_object_array_length(f->st.reqs), 2);
+	assert_true(api_gap_s(f->st.reqs, 1) < 10);
 	assert_int_equal(pt_event_sink_stats(f->sink)->created, 1);
 	stop(f);
 }

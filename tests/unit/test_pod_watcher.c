@@ -28,18 +28,15 @@
 #define QUIET_WATCH "{\"lines\": [], \"hold\": 60}"
 
 struct fx {
-	const char *key;
-	struct test_loop t;
-	struct pt_kube_config kube;
-	struct pt_http *http;
+	struct api_stage st;
 	struct pt_api_stats api;
 	struct pt_pod_cache *cache;
 	struct pt_pod_watcher *w;
 	const struct pt_pod_watcher_stats *s;
 	unsigned changed;
 	bool (*until)(void *ctx);
-	size_t want; /* requests the server must have seen */
-	struct json_object *reqs;
+	size_t want;	  /* requests the server must have seen */
+	uint64_t watches; /* for watched(): watches started */
 };
 
 /* Pod web-<n> (uid UID<n>) of node-1 at resourceVersion @rv, as JSON. */
@@ -68,12 +65,9 @@ static struct fx *start(const char *key, const char *steps)
 	struct fx *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	f->key = key;
-	api_script(&api_srv, key, steps);
-	test_loop_init(&f->t);
-	api_client(&api_srv, key, f->t.loop, &f->kube, &f->http);
+	api_stage_open(&f->st, key, steps);
 	assert_int_equal(pt_pod_cache_new(60 * TEST_SECOND_NS, &f->cache), 0);
-	assert_int_equal(pt_pod_watcher_new(f->t.loop, f->http, f->cache, "node-1", &f->api,
+	assert_int_equal(pt_pod_watcher_new(f->st.t.loop, f->st.http, f->cache, "node-1", &f->api,
 					    pods_changed, f, &f->w),
 			 0);
 	f->s = pt_pod_watcher_stats(f->w);
@@ -86,10 +80,7 @@ static void stop(struct fx *f)
 {
 	pt_pod_watcher_free(f->w);
 	pt_pod_cache_free(f->cache);
-	pt_http_free(f->http);
-	pt_kube_config_free(&f->kube);
-	test_loop_free(&f->t);
-	json_object_put(f->reqs);
+	api_stage_close(&f->st);
 	free(f);
 }
 
@@ -102,7 +93,7 @@ static bool done(void *ctx)
 
 	if (!f->until(f))
 		return false;
-	reqs = api_requests(&api_srv, f->key);
+	reqs = api_requests(&api_srv, f->st.key);
 	n = json_object_array_length(reqs);
 	json_object_put(reqs);
 	return n >= f->want;
@@ -113,15 +104,15 @@ static void run(struct fx *f, bool (*until)(void *ctx), size_t want)
 {
 	f->until = until;
 	f->want = want;
-	assert_true(test_loop_run_until(&f->t, done, f, 15 * TEST_SECOND_NS));
-	f->reqs = api_requests(&api_srv, f->key);
+	assert_true(test_loop_run_until(&f->st.t, done, f, 15 * TEST_SECOND_NS));
+	f->st.reqs = api_requests(&api_srv, f->st.key);
 }
 
 static void assert_request(struct fx *f, size_t i, const char *path)
 {
-	assert_string_equal(api_field(f->reqs, i, "method"), "GET");
-	assert_string_equal(api_field(f->reqs, i, "path"), path);
-	assert_string_equal(api_field(f->reqs, i, "auth"), "match:0");
+	assert_string_equal(api_field(f->st.reqs, i, "method"), "GET");
+	assert_string_equal(api_field(f->st.reqs, i, "path"), path);
+	assert_string_equal(api_field(f->st.reqs, i, "auth"), "match:0");
 }
 
 static bool second_pod_known(void *ctx)
@@ -143,7 +134,7 @@ static void test_lists_then_watches_from_the_list_version(void **state)
 	    pod(0, 9), pod(1, 11));
 	f = start("list-watch", steps);
 	run(f, second_pod_known, 2);
-	assert_int_equal(json_object_array_length(f->reqs), 2);
+	assert_int_equal(json_object_array_length(f->st.reqs), 2);
 	assert_request(f, 0, LIST);
 	assert_request(f, 1, WATCH_AT "10");
 	assert_true(pt_pod_watcher_ready(f->w));
@@ -157,11 +148,11 @@ static void test_lists_then_watches_from_the_list_version(void **state)
 	stop(f);
 }
 
-static bool watched_twice(void *ctx)
+static bool watched(void *ctx)
 {
 	struct fx *f = ctx;
 
-	return f->s->watches == 2;
+	return f->s->watches == f->watches;
 }
 
 static void test_ended_watch_resumes_from_the_last_version(void **state)
@@ -179,8 +170,9 @@ static void test_ended_watch_resumes_from_the_last_version(void **state)
 		      "]",
 	    pod(0, 9), pod(0, 12));
 	f = start("resume", steps);
-	run(f, watched_twice, 3);
-	assert_int_equal(json_object_array_length(f->reqs), 3);
+	f->watches = 2;
+	run(f, watched, 3);
+	assert_int_equal(json_object_array_length(f->st.reqs), 3);
 	assert_request(f, 1, WATCH_AT "10");
 	assert_request(f, 2, WATCH_AT "15"); /* not a new list */
 	assert_string_equal(pt_pod_cache_by_uid(f->cache, UID0)->resource_version, "12");
@@ -198,63 +190,46 @@ static bool relisted_and_watching(void *ctx)
 	return f->s->lists == 2 && f->s->watches == 2;
 }
 
-/* After a re-list: web-1 only, web-0 a tombstone; the watch from the new version. */
-static void assert_relisted(struct fx *f)
-{
-	assert_int_equal(json_object_array_length(f->reqs), 4);
-	assert_request(f, 0, LIST);
-	assert_request(f, 1, WATCH_AT "10");
-	assert_request(f, 2, LIST);
-	assert_request(f, 3, WATCH_AT "20");
-	assert_int_equal(f->s->relists_gone, 1);
-	assert_int_equal(pt_pod_cache_size(f->cache), 1);
-	assert_int_equal(pt_pod_cache_tombstones(f->cache), 1);
-	assert_non_null(pt_pod_cache_by_uid(f->cache, UID1));
-	assert_true(pt_pod_watcher_ready(f->w));
-}
-
-static void test_gone_status_relists(void **state)
+/*
+ * The list at version 10 has web-0; the watch from it meets @gone; the
+ * re-list at 20 has web-1 only, so web-0 becomes a tombstone.
+ */
+static void relists_after(const char *key, const char *gone)
 {
 	char steps[2048];
 	struct fx *f;
 
 	snprintf(steps, sizeof(steps),
-		 "[" LIST_AT("10") ", "
-				   "{\"status\": 410, \"body\": {\"kind\": \"Status\", \"code\": "
-				   "410, \"reason\": "
-				   "\"Gone\"}}, " LIST_AT("20") ", " QUIET_WATCH "]",
-		 pod(0, 9), pod(1, 19));
-	f = start("gone-status", steps);
+		 "[" LIST_AT("10") ", %s, " LIST_AT("20") ", " QUIET_WATCH "]", pod(0, 9), gone,
+		 pod(1, 19));
+	f = start(key, steps);
 	run(f, relisted_and_watching, 4);
-	assert_relisted(f);
+	assert_request(f, 0, LIST);
+	assert_request(f, 1, WATCH_AT "10");
+	assert_request(f, 2, LIST);
+	assert_request(f, 3, WATCH_AT "20");
+	assert_int_equal(json_object_array_length(f->st.reqs), 4);
+	assert_int_equal(f->s->relists_gone, 1);
+	assert_int_equal(pt_pod_cache_size(f->cache), 1);
+	assert_int_equal(pt_pod_cache_tombstones(f->cache), 1);
+	assert_non_null(pt_pod_cache_by_uid(f->cache, UID1));
+	assert_true(pt_pod_watcher_ready(f->w));
 	stop(f);
+}
+
+static void test_gone_status_relists(void **state)
+{
+	relists_after("gone-status",
+		      "{\"status\": 410, \"body\": {\"kind\": \"Status\", \"code\": 410, "
+		      "\"reason\": \"Gone\"}}");
 }
 
 static void test_expired_error_event_relists(void **state)
 {
-	char steps[2048];
-	struct fx *f;
-
-	snprintf(
-	    steps, sizeof(steps),
-	    "[" LIST_AT(
-		"10") ", "
+	relists_after("gone-event",
 		      "{\"lines\": [{\"type\": \"ERROR\", \"object\": {\"kind\": \"Status\", "
-		      "\"code\": "
-		      "410, \"reason\": \"Expired\", \"message\": \"too old resource version\"}}], "
-		      "\"hold\": 60}, " LIST_AT("20") ", " QUIET_WATCH "]",
-	    pod(0, 9), pod(1, 19));
-	f = start("gone-event", steps);
-	run(f, relisted_and_watching, 4);
-	assert_relisted(f);
-	stop(f);
-}
-
-static bool watching(void *ctx)
-{
-	struct fx *f = ctx;
-
-	return f->s->watches == 1;
+		      "\"code\": 410, \"reason\": \"Expired\", \"message\": \"too old resource "
+		      "version\"}}], \"hold\": 60}");
 }
 
 static void test_errors_back_off_then_recover(void **state)
@@ -266,15 +241,16 @@ static void test_errors_back_off_then_recover(void **state)
 		 "[{\"status\": 500}, {\"status\": 503}, " LIST_AT("10") ", " QUIET_WATCH "]",
 		 pod(0, 9));
 	f = start("back-off", steps);
-	run(f, watching, 4);
-	assert_int_equal(json_object_array_length(f->reqs), 4);
+	f->watches = 1;
+	run(f, watched, 4);
+	assert_int_equal(json_object_array_length(f->st.reqs), 4);
 	assert_request(f, 0, LIST);
 	assert_request(f, 1, LIST);
 	assert_request(f, 2, LIST);
 	assert_request(f, 3, WATCH_AT "10");
 	/* 0.5 s then 1 s, each jittered by half; the watch follows the list at once. */
-	assert_true(api_gap_s(f->reqs, 1) >= 0.24);
-	assert_true(api_gap_s(f->reqs, 2) >= 0.49);
+	assert_true(api_gap_s(f->st.reqs, 1) >= 0.24);
+	assert_true(api_gap_s(f->st.reqs, 2) >= 0.49);
 	assert_int_equal(f->s->failures, 2);
 	assert_int_equal(f->s->lists, 3);
 	assert_true(pt_pod_watcher_ready(f->w));
