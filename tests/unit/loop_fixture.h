@@ -22,7 +22,7 @@ struct test_loop {
 	void *ctx;
 };
 
-static void test_loop_tick(void *ctx, int fd, uint32_t events)
+static inline void test_loop_tick(void *ctx, int fd, uint32_t events)
 {
 	struct test_loop *t = ctx;
 
@@ -33,22 +33,22 @@ static void test_loop_tick(void *ctx, int fd, uint32_t events)
 		pt_timer_arm(fd, TEST_TICK_NS);
 }
 
-static void test_loop_init(struct test_loop *t)
+static inline void test_loop_init(struct test_loop *t)
 {
 	assert_int_equal(pt_loop_new(&t->loop), 0);
 	t->tick = pt_loop_add_timer(t->loop, test_loop_tick, t);
 	assert_true(t->tick >= 0);
 }
 
-static void test_loop_free(struct test_loop *t)
+static inline void test_loop_free(struct test_loop *t)
 {
 	pt_loop_close(t->loop, t->tick);
 	pt_loop_free(t->loop);
 }
 
 /* Run until @until(@ctx) holds (true), or for @max_ns at most (false); NULL: run @max_ns. */
-static bool test_loop_run_until(struct test_loop *t, bool (*until)(void *ctx), void *ctx,
-				uint64_t max_ns)
+static inline bool test_loop_run_until(struct test_loop *t, bool (*until)(void *ctx), void *ctx,
+				       uint64_t max_ns)
 {
 	t->until = until;
 	t->ctx = ctx;
