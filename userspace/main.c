@@ -312,7 +312,7 @@ int main(int argc, char **argv, char **envp)
 		return 2;
 	}
 	if (opts.help) {
-		pt_options_usage(stdout);
+		pt_options_usage(stdout, opts.help);
 		return 0;
 	}
 	if (opts.version) {
