@@ -1,6 +1,7 @@
 """Flags and environment variables: every flag documented, bad values get a
-clear error and exit 2, the capability check names what is missing, and
-make install puts the binary and the man page where they belong."""
+clear error and exit 2, the capability check names what is missing, every
+metric is in README's table, and make install puts the binary and the man
+page where they belong."""
 import os
 import re
 import shutil
@@ -8,7 +9,9 @@ import subprocess
 
 import pytest
 
-from conftest import PODTRAIL, ROOT, require_root
+import urllib.request
+
+from conftest import PODTRAIL, ROOT, Daemon, require_root
 
 
 def run(args, env=None, **kw):
@@ -87,6 +90,37 @@ def test_every_option_works_as_a_flag_and_as_its_environment_variable():
         if bad_flag.returncode == 2:
             assert f"invalid value 'no-such-value' for --{name}" in bad_flag.stderr
             assert f"invalid value 'no-such-value' for {env}" in bad_env.stderr
+
+
+def readme_metrics():
+    """README's metrics table: {metric name: the types its row names}."""
+    readme = open(os.path.join(ROOT, "README.md")).read()
+    table = readme[readme.index("| metric | type | meaning |"):].split("\n\n")[0]
+    out = {}
+    for row in table.splitlines()[2:]:
+        names, types = row.strip("|").split(" | ")[:2]
+        for name in re.findall(r"`(podtrail_[a-z_]+)", names):
+            out[name] = set(types.strip().split("/"))
+    return out
+
+
+def test_readme_lists_every_metric_the_page_has():
+    """The page is rendered from the metric table; README must list each family with its type."""
+    d = Daemon([])
+    try:
+        with urllib.request.urlopen(d.metrics_url(), timeout=5) as r:
+            page = r.read().decode()
+    finally:
+        assert d.stop() == 0, d.stderr()
+    families = dict(re.findall(r"^# TYPE (podtrail_[a-z_]+) ([a-z]+)$", page, re.M))
+    assert len(families) >= 50, page
+    documented = readme_metrics()
+    for name, kind in families.items():
+        assert name in documented, f"{name} is exported but not in README's metrics table"
+        assert kind in documented[name], f"{name} is a {kind}, README says {documented[name]}"
+    assert set(documented) <= set(families), f"README lists {set(documented) - set(families)}"
+    # The totals line is from the same table: its counters match the names it has always had.
+    assert {"exits_seen", "records_sent", "oom_kills", "lost"} <= set(d.totals)
 
 
 @pytest.mark.parametrize("args,needle", [
