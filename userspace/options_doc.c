@@ -94,6 +94,23 @@ static void flag_text(const struct pt_option *d, char *buf, size_t len)
 		snprintf(buf, len, "    --%s%s", d->name, arg);
 }
 
+static void as_is(FILE *f, const char *s)
+{
+	fputs(s, f);
+}
+
+/* The help, then its default between @quote marks, each written through @escape. */
+static void help_and_default(FILE *f, const struct pt_option *d,
+			     void (*escape)(FILE *f, const char *s), const char *quote)
+{
+	escape(f, d->help);
+	if (!d->def)
+		return;
+	fprintf(f, " (default: %s", quote);
+	escape(f, d->def);
+	fprintf(f, "%s)", quote);
+}
+
 static void usage_text(FILE *f)
 {
 	char left[80];
@@ -105,9 +122,8 @@ static void usage_text(FILE *f)
 		const struct pt_option *d = &pt_option_table[i];
 
 		flag_text(d, left, sizeof(left));
-		fprintf(f, "  %-30s %s", left, d->help);
-		if (d->def)
-			fprintf(f, " (default: %s)", d->def);
+		fprintf(f, "  %-30s ", left);
+		help_and_default(f, d, as_is, "");
 		fputc('\n', f);
 		if (d->env)
 			fprintf(f, "  %-30s (environment: %s)\n", "", d->env);
@@ -147,12 +163,7 @@ static void man_page(FILE *f)
 		/* \& keeps a line that starts with a dot from being read as a request. */
 		if (d->help[0] == '.' || d->help[0] == '\'')
 			fputs("\\&", f);
-		man_escape(f, d->help);
-		if (d->def) {
-			fputs(" (default: ", f);
-			man_escape(f, d->def);
-			fputc(')', f);
-		}
+		help_and_default(f, d, man_escape, "");
 		fputs(".\n", f);
 		if (d->env) {
 			fputs("Environment: \\fB", f);
@@ -186,12 +197,7 @@ static void markdown_table(FILE *f)
 		if (d->env)
 			fprintf(f, "`%s`", d->env);
 		fputs(" | ", f);
-		md_escape(f, d->help);
-		if (d->def) {
-			fputs(" (default: `", f);
-			md_escape(f, d->def);
-			fputs("`)", f);
-		}
+		help_and_default(f, d, md_escape, "`");
 		fputs(" |\n", f);
 	}
 }
