@@ -60,6 +60,11 @@ static void test_every_entry_is_documented_once(void **state)
 		/* The default is appended by --help: the prose must not say it again. */
 		assert_null(strstr(d->help, "default"));
 		assert_true(d->arg || d->bare); /* a bare flag needs a value to stand for */
+		/* store() writes 1, 4 or 8 bytes; the largest number must fit the field. */
+		if (d->kind == PT_OPT_CHOICE || d->kind == PT_OPT_NUMBER)
+			assert_true(d->size == 1 || d->size == 4 || d->size == 8);
+		if (d->kind == PT_OPT_NUMBER && d->size == 4)
+			assert_true(d->max * d->scale <= UINT32_MAX);
 		for (size_t j = 0; j < i; j++) {
 			assert_string_not_equal(d->name, pt_option_table[j].name);
 			if (d->env && pt_option_table[j].env)
