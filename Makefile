@@ -6,6 +6,7 @@
 #   make test       deps + build + unit, integration and end-to-end tests
 #   make bench      deps + build + benchmarks
 #   make install    install binary and man page (PREFIX, DESTDIR honoured)
+#   make readme-flags  README's table of flags from the option table
 #   make image      the container image from deploy/Dockerfile, as an OCI archive
 #                   (build/podtrail-image.tar; buildah, no daemon, no registry)
 #   make test-image the image run as the DaemonSet runs it (containerd, CRI)
@@ -67,7 +68,7 @@ TOOL_SRCS := $(wildcard tools/*.c)
 TOOL_BINS := $(patsubst tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
 
 .PHONY: all deps run test test-unit test-integration bench install clean format check-format \
-	image image-deps test-image
+	image image-deps test-image readme-flags
 
 all: $(BUILD)/podtrail $(TOOL_BINS) docs/podtrail.8
 
@@ -167,9 +168,17 @@ bench: deps all
 run: deps all
 	$(BUILD)/podtrail $(ARGS)
 
-# The man page is generated from the option table, so it never disagrees with --help.
-docs/podtrail.8: userspace/options.c tools/gen-manpage.py
-	$(PYTHON) tools/gen-manpage.py userspace/options.c > $@.tmp && mv $@.tmp $@
+# The man page is the option table as the program itself writes it (--help=man),
+# so it never disagrees with --help; tests/integration/test_cli.py checks it is current.
+docs/podtrail.8: $(BUILD)/podtrail
+	$< --help=man > $@.tmp && mv $@.tmp $@
+
+# README's table of flags, between its two markers, from the same table (--help=markdown).
+readme-flags: $(BUILD)/podtrail
+	$< --help=markdown > $(BUILD)/flags.md
+	awk -v table=$(BUILD)/flags.md '/^<!-- flags: end -->/ { skip = 0 } !skip { print } \
+		/^<!-- flags: podtrail --help=markdown/ { while ((getline l < table) > 0) print l; skip = 1 }' \
+		README.md > $(BUILD)/README.md.tmp && mv $(BUILD)/README.md.tmp README.md
 
 install: $(BUILD)/podtrail docs/podtrail.8
 	install -D -m 0755 $(BUILD)/podtrail $(DESTDIR)$(PREFIX)/sbin/podtrail

@@ -166,68 +166,15 @@ bool pt_cluster_ready(const struct pt_cluster *c)
 
 void pt_cluster_metrics(const struct pt_cluster *c, struct pt_cluster_metrics *m)
 {
-	const struct pt_event_sink_stats *s = pt_event_sink_stats(c->sink);
-	const struct pt_attributor_stats *a = pt_attributor_stats(c->attributor);
-	const struct pt_pod_watcher_stats *w = pt_pod_watcher_stats(c->watcher);
-
 	memset(m, 0, sizeof(*m));
-	m->spam_filtered = s->spam_filtered;
-	m->aggregated = s->aggregated;
-	m->queue_overflow = s->queue_overflow;
-	m->created = s->created;
-	m->patched = s->patched;
-	m->write_failures = s->failed;
-	m->write_retries = s->retries;
-	m->watch_restarts = w->restarts;
-	m->relists_gone = w->relists_gone;
-	m->unattributed = a->unattributed;
-	m->attributed_late = a->late;
-	m->attributed_runtime = a->from_runtime;
+	m->sink = *pt_event_sink_stats(c->sink);
+	m->attributor = *pt_attributor_stats(c->attributor);
+	m->watcher = *pt_pod_watcher_stats(c->watcher);
 	m->pods_cached = pt_pod_cache_size(c->cache);
 	m->pods_tombstoned = pt_pod_cache_tombstones(c->cache);
-	m->pods_expired = w->expired;
-	m->bad_objects = w->bad_objects;
-	m->watch_events = w->watch_events;
-	m->hold_overflow = a->hold_overflow;
-	m->sink_received = s->received;
-	m->merged = s->merged;
-	m->attributed_api = a->from_api;
-	m->held = a->held;
-	m->pod_only = a->pod_only;
-	m->node_events = a->node;
-	m->lists = w->lists;
-	m->watches = w->watches;
-	m->watch_failures = w->failures;
 	m->awaiting_attribution = pt_attributor_waiting(c->attributor);
 	m->queued = pt_event_sink_pending(c->sink);
 	m->api = &c->api;
-}
-
-void pt_cluster_print_totals(const struct pt_cluster *c, FILE *f)
-{
-	const struct pt_event_sink_stats *s = pt_event_sink_stats(c->sink);
-	const struct pt_attributor_stats *a = pt_attributor_stats(c->attributor);
-	const struct pt_pod_watcher_stats *w = pt_pod_watcher_stats(c->watcher);
-
-	fprintf(f,
-		"podtrail: kubernetes: pods=%zu tombstones=%zu expired=%llu bad_pods=%llu "
-		"lists=%llu watches=%llu relists_gone=%llu "
-		"api_failures=%llu attributed_api=%llu attributed_runtime=%llu held=%llu "
-		"late=%llu pod_only=%llu unattributed=%llu node_events=%llu events_created=%llu "
-		"events_patched=%llu spam_filtered=%llu aggregated=%llu merged=%llu "
-		"queue_overflow=%llu retries=%llu write_failures=%llu pending=%zu\n",
-		pt_pod_cache_size(c->cache), pt_pod_cache_tombstones(c->cache),
-		(unsigned long long)w->expired, (unsigned long long)w->bad_objects,
-		(unsigned long long)w->lists, (unsigned long long)w->watches,
-		(unsigned long long)w->relists_gone, (unsigned long long)w->failures,
-		(unsigned long long)a->from_api, (unsigned long long)a->from_runtime,
-		(unsigned long long)a->held, (unsigned long long)a->late,
-		(unsigned long long)a->pod_only, (unsigned long long)a->unattributed,
-		(unsigned long long)a->node, (unsigned long long)s->created,
-		(unsigned long long)s->patched, (unsigned long long)s->spam_filtered,
-		(unsigned long long)s->aggregated, (unsigned long long)s->merged,
-		(unsigned long long)s->queue_overflow, (unsigned long long)s->retries,
-		(unsigned long long)s->failed, pt_event_sink_pending(c->sink));
 }
 
 void pt_cluster_free(struct pt_cluster *c)

@@ -11,6 +11,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "event_loop.h"
+#include "k8s/attributor.h"
+#include "k8s/event_sink.h"
+#include "k8s/pod_watcher.h"
 #include "options.h"
 #include "report.h"
 
@@ -26,38 +29,16 @@ struct pt_cluster_links {
 	void *emit_ctx;
 };
 
-/* What /metrics shows of the Kubernetes side. */
+/* What /metrics and the totals show of the Kubernetes side: every counter it keeps. */
 struct pt_cluster_metrics {
-	uint64_t spam_filtered;
-	uint64_t aggregated;
-	uint64_t queue_overflow;
-	uint64_t created;
-	uint64_t patched;
-	uint64_t write_failures;
-	uint64_t write_retries;
-	uint64_t watch_restarts;
-	uint64_t relists_gone;
-	uint64_t unattributed;
-	uint64_t attributed_late;
-	uint64_t attributed_runtime;
+	struct pt_event_sink_stats sink;
+	struct pt_attributor_stats attributor;
+	struct pt_pod_watcher_stats watcher;
 	uint64_t pods_cached;
 	uint64_t pods_tombstoned;
-	uint64_t pods_expired;
-	uint64_t bad_objects;
-	uint64_t watch_events;
-	uint64_t hold_overflow;
-	uint64_t sink_received;
-	uint64_t merged;
-	uint64_t attributed_api;
-	uint64_t held;
-	uint64_t pod_only;
-	uint64_t node_events;
-	uint64_t lists;
-	uint64_t watches;
-	uint64_t watch_failures;
-	uint64_t awaiting_attribution;
-	uint64_t queued;
-	const struct pt_api_stats *api;
+	uint64_t awaiting_attribution;	/* events held until their pod is known */
+	uint64_t queued;		/* Events waiting to be written */
+	const struct pt_api_stats *api; /* last: the counters above are all uint64_t */
 };
 
 /* Does the configuration ask for cluster mode (kubeconfig or in-cluster)? */
@@ -77,7 +58,6 @@ struct pt_sink pt_cluster_sink(struct pt_cluster *c);
 void pt_cluster_shutdown(struct pt_cluster *c, struct pt_loop *loop, uint64_t grace_ns);
 bool pt_cluster_ready(const struct pt_cluster *c);
 void pt_cluster_metrics(const struct pt_cluster *c, struct pt_cluster_metrics *m);
-void pt_cluster_print_totals(const struct pt_cluster *c, FILE *f);
 void pt_cluster_free(struct pt_cluster *c);
 
 #endif

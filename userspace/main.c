@@ -94,28 +94,6 @@ static int block_signals(void)
 	return fd < 0 ? -errno : fd;
 }
 
-static void print_totals(const struct daemon *d)
-{
-	const struct pt_pipeline *p = &d->pipeline;
-	uint64_t c[PT_CNT__MAX];
-
-	if (pt_loader_read_counters(d->loader, c) < 0)
-		memset(c, 0, sizeof(c));
-	fprintf(stderr,
-		"podtrail: totals: exits_seen=%llu filtered_in_kernel=%llu thread_exits=%llu "
-		"records_sent=%llu records_read=%llu events_emitted=%llu ignored=%llu "
-		"fatal_signals=%llu oom_kills=%llu lost=%llu decode_errors=%llu wakeups=%llu\n",
-		(unsigned long long)c[PT_CNT_EXIT_SEEN], (unsigned long long)c[PT_CNT_EXIT_BORING],
-		(unsigned long long)c[PT_CNT_THREAD_EXIT],
-		(unsigned long long)(c[PT_CNT_EXIT_SENT] + c[PT_CNT_OOM_SENT]),
-		(unsigned long long)p->stats.records, (unsigned long long)p->stats.emitted,
-		(unsigned long long)p->stats.ignored, (unsigned long long)c[PT_CNT_SIGNAL_FATAL],
-		(unsigned long long)c[PT_CNT_OOM_SENT], (unsigned long long)c[PT_CNT_RINGBUF_LOST],
-		(unsigned long long)p->stats.decode_errors, (unsigned long long)c[PT_CNT_WAKEUPS]);
-	if (d->cluster)
-		pt_cluster_print_totals(d->cluster, stderr);
-}
-
 static const char *node_name(const struct pt_options *o, char *buf, size_t len)
 {
 	if (o->node_name)
@@ -282,7 +260,7 @@ static void shutdown_daemon(struct daemon *d)
 	pt_pipeline_flush(&d->pipeline);
 	if (d->cluster)
 		pt_cluster_shutdown(d->cluster, d->loop, d->opts->shutdown_grace_ns);
-	print_totals(d);
+	pt_metrics_print_totals(&d->metrics, stderr);
 }
 
 static int run(const struct pt_options *o, char **envp)
@@ -339,7 +317,7 @@ int main(int argc, char **argv, char **envp)
 		return 2;
 	}
 	if (opts.help) {
-		pt_options_usage(stdout);
+		pt_options_usage(stdout, opts.help);
 		return 0;
 	}
 	if (opts.version) {

@@ -1,13 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The Prometheus text page: every counter the kernel side and the daemon keep. */
+/*
+ * Every counter the kernel side and the daemon keep, read at one moment and
+ * written from the metric table: the Prometheus page and the totals printed
+ * at shutdown.
+ */
 #ifndef PODTRAIL_METRICS_H
 #define PODTRAIL_METRICS_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
-
-struct pt_loader;
-struct pt_pipeline;
-struct pt_cluster;
+#include "cluster.h"
+#include "loader.h"
+#include "pipeline.h"
+#include "runtime_state.h"
 
 struct pt_metrics_sources {
 	const struct pt_loader *loader;
@@ -15,7 +21,23 @@ struct pt_metrics_sources {
 	const struct pt_cluster *cluster; /* NULL in standalone mode: its metrics read 0 */
 };
 
-/* Write the page; every metric is always present so dashboards never see gaps. */
+/* The values, by where they are kept; the metric table points into it. */
+struct pt_metrics_snapshot {
+	uint64_t kernel[PT_CNT__MAX];
+	struct pt_pipeline_stats pipeline;
+	uint64_t sink_errors;
+	struct pt_runtime_state_stats runtime;
+	struct pt_cluster_metrics cluster; /* last: it ends with a pointer, not a counter */
+};
+
+int pt_metrics_snapshot(const struct pt_metrics_sources *src, struct pt_metrics_snapshot *s);
+/* The page; every metric is always present so dashboards never see gaps. */
+void pt_metrics_render(const struct pt_metrics_snapshot *s, FILE *f);
+/* "podtrail: totals: k=v ...", and "podtrail: kubernetes: ..." when @cluster. */
+void pt_metrics_render_totals(const struct pt_metrics_snapshot *s, bool cluster, FILE *f);
+
+/* Both from the live sources: 0 or -errno (the kernel's counters unreadable). */
 int pt_metrics_write(const struct pt_metrics_sources *src, FILE *f);
+void pt_metrics_print_totals(const struct pt_metrics_sources *src, FILE *f);
 
 #endif

@@ -11,6 +11,13 @@
 #include "loader.h"
 #include "output.h"
 
+enum pt_help_format {
+	PT_HELP_NONE = 0,
+	PT_HELP_TEXT,	  /* --help */
+	PT_HELP_MAN,	  /* --help=man: docs/podtrail.8 */
+	PT_HELP_MARKDOWN, /* --help=markdown: README's table of flags */
+};
+
 struct pt_options {
 	enum pt_output_format output;
 	const char *kubeconfig;
@@ -45,7 +52,7 @@ struct pt_options {
 	int verbose;
 	int log_json;		     /* --log-format json */
 	const char *metrics_address; /* NULL: off */
-	bool help;
+	enum pt_help_format help;
 	bool version;
 };
 
@@ -54,7 +61,8 @@ struct pt_options {
  * -EINVAL after printing "podtrail: <what is wrong>" to @err.
  */
 int pt_options_parse(int argc, char **argv, char **envp, struct pt_options *opts, FILE *err);
-void pt_options_usage(FILE *f);
+/* The option table as --help text, a man page or a Markdown table. */
+void pt_options_usage(FILE *f, enum pt_help_format format);
 /* The runtimes' state directories the flags name (defaults where they name none). */
 void pt_options_runtime_dirs(const struct pt_options *o, struct pt_runtime_dirs *dirs);
 

@@ -67,7 +67,6 @@ static void tell_served_pod(struct pt_pipeline *p, const struct pt_event *ev,
 
 static void send(struct pt_pipeline *p, const struct pt_emitted *e)
 {
-	p->stats.emitted++;
 	p->stats.by_reason[e->report->reason]++;
 	if (p->sink.fn(p->sink.ctx, e) < 0)
 		p->sink_errors++;

@@ -602,7 +602,7 @@ def test_c_sigterm_flushes_queued_events(fapi, agents, helpers, tmp_path):
     with open(os.path.join(ROOT, "deploy", "agent", "daemonset.yaml")) as f:
         grace_s = int(re.search(r"terminationGracePeriodSeconds: (\d+)", f.read()).group(1))
     help_text = subprocess.run([PODTRAIL, "--help"], capture_output=True, text=True).stdout
-    default_ms = int(re.search(r"--shutdown-grace MS .*\(default (\d+)\)", help_text).group(1))
+    default_ms = int(re.search(r"--shutdown-grace MS .*\(default: (\d+)\)", help_text).group(1))
     assert default_ms <= grace_s * 1000 / 2, (default_ms, grace_s)
     pods = [make_pod(fapi, tmp_path, helpers, f"flush-{i}") for i in range(10)]
     a = agents()

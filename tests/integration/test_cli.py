@@ -1,6 +1,7 @@
 """Flags and environment variables: every flag documented, bad values get a
-clear error and exit 2, the capability check names what is missing, and
-make install puts the binary and the man page where they belong."""
+clear error and exit 2, the capability check names what is missing, every
+metric is in README's table, and make install puts the binary and the man
+page where they belong."""
 import os
 import re
 import shutil
@@ -8,7 +9,9 @@ import subprocess
 
 import pytest
 
-from conftest import PODTRAIL, ROOT, require_root
+import urllib.request
+
+from conftest import PODTRAIL, ROOT, Daemon, require_root
 
 
 def run(args, env=None, **kw):
@@ -22,20 +25,102 @@ def long_flags():
     return re.findall(r"--([a-z0-9-]+)", run(["--help"]).stdout)
 
 
+def option_table():
+    """The binary's own option table, from --help=markdown: [(long name, env var, default)]."""
+    r = run(["--help=markdown"])
+    assert r.returncode == 0 and r.stderr == "", r
+    rows = [line for line in r.stdout.splitlines() if line.startswith("| `")]
+    out = []
+    for row in rows:
+        flag, env, meaning = [c.strip() for c in row.strip("|").split(" | ")]
+        name = re.search(r"--([a-z0-9-]+)", flag).group(1)
+        default = re.search(r"\(default: `([^`]*)`\)$", meaning)
+        takes_value = " " in flag.split("--")[1].rstrip("`")
+        out.append((name, env.strip("`") or None, default and default.group(1), takes_value))
+    assert len(out) >= 30, r.stdout
+    return out
+
+
 def test_help_documents_every_flag_and_its_environment_variable():
     r = run(["--help"])
     assert r.returncode == 0 and r.stderr == ""
     assert r.stdout.startswith("Usage: podtrail")
-    src = open(os.path.join(ROOT, "userspace", "options.c")).read()
-    declared = set(re.findall(r'\{ \{ "([a-z0-9-]+)",', src))
-    assert declared and declared <= set(long_flags())
-    envs = set(re.findall(r'"(PODTRAIL_[A-Z0-9_]+)"', src))
-    for env in envs:
-        assert env in r.stdout, f"{env} missing from --help"
-    # The README lists every flag too.
+    table = option_table()
+    assert {name for name, *_ in table} == set(long_flags())
+    for name, env, default, _ in table:
+        if name in ("help", "version"):
+            continue
+        assert env, f"--{name} has no environment variable"
+        assert f"(environment: {env})" in r.stdout, f"{env} missing from --help"
+        if default is not None:
+            assert f"(default: {default})" in r.stdout
+
+
+def test_readme_has_the_binary_table_of_flags():
+    """README's table is --help=markdown verbatim (make readme-flags writes it)."""
     readme = open(os.path.join(ROOT, "README.md")).read()
-    for flag in declared:
-        assert f"--{flag}" in readme, f"--{flag} missing from README.md"
+    assert run(["--help=markdown"]).stdout in readme, "README.md's flags are stale: make readme-flags"
+
+
+def test_man_page_is_what_the_binary_writes():
+    r = run(["--help=man"])
+    assert r.returncode == 0 and r.stdout.startswith(".TH PODTRAIL 8")
+    with open(os.path.join(ROOT, "docs", "podtrail.8")) as f:
+        assert f.read() == r.stdout, "docs/podtrail.8 is stale: make docs/podtrail.8"
+
+
+def test_every_option_works_as_a_flag_and_as_its_environment_variable():
+    """Each value reaches the same parser both ways: a good one passes, a bad one is named."""
+    for name, env, default, takes_value in option_table():
+        if env is None:
+            continue
+        good = default if default is not None else ("x" if takes_value else "yes")
+        flag = [f"--{name}", good] if takes_value else [f"--{name}"]
+        r = run([*flag, "--help"])
+        assert r.returncode == 0, (name, r.stderr)
+        r = run(["--help"], env={env: good})
+        assert r.returncode == 0, (env, r.stderr)
+        # --help last: parsing comes first, and nothing starts when it passes.
+        bad_env = run(["--help"], env={env: "no-such-value"})
+        if not takes_value:
+            assert bad_env.returncode == 2 and f"for {env}: expected yes or no" in bad_env.stderr
+            continue
+        bad_flag = run([f"--{name}", "no-such-value", "--help"])
+        assert bad_flag.returncode == bad_env.returncode, (name, bad_flag.stderr, bad_env.stderr)
+        if bad_flag.returncode == 2:
+            assert f"invalid value 'no-such-value' for --{name}" in bad_flag.stderr
+            assert f"invalid value 'no-such-value' for {env}" in bad_env.stderr
+
+
+def readme_metrics():
+    """README's metrics table: {metric name: the types its row names}."""
+    readme = open(os.path.join(ROOT, "README.md")).read()
+    table = readme[readme.index("| metric | type | meaning |"):].split("\n\n")[0]
+    out = {}
+    for row in table.splitlines()[2:]:
+        names, types = row.strip("|").split(" | ")[:2]
+        for name in re.findall(r"`(podtrail_[a-z_]+)", names):
+            out[name] = set(types.strip().split("/"))
+    return out
+
+
+def test_readme_lists_every_metric_the_page_has():
+    """The page is rendered from the metric table; README must list each family with its type."""
+    d = Daemon([])
+    try:
+        with urllib.request.urlopen(d.metrics_url(), timeout=5) as r:
+            page = r.read().decode()
+    finally:
+        assert d.stop() == 0, d.stderr()
+    families = dict(re.findall(r"^# TYPE (podtrail_[a-z_]+) ([a-z]+)$", page, re.M))
+    assert len(families) >= 50, page
+    documented = readme_metrics()
+    for name, kind in families.items():
+        assert name in documented, f"{name} is exported but not in README's metrics table"
+        assert kind in documented[name], f"{name} is a {kind}, README says {documented[name]}"
+    assert set(documented) <= set(families), f"README lists {set(documented) - set(families)}"
+    # The totals line is from the same table: its counters match the names it has always had.
+    assert {"exits_seen", "records_sent", "oom_kills", "lost"} <= set(d.totals)
 
 
 @pytest.mark.parametrize("args,needle", [

@@ -42,10 +42,6 @@ bool pt_cluster_ready(const struct pt_cluster *c)
 	return false;
 }
 
-void pt_cluster_print_totals(const struct pt_cluster *c, FILE *f)
-{
-}
-
 void pt_cluster_free(struct pt_cluster *c)
 {
 }

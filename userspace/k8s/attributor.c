@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
+#include "defaults.h"
 #include "k8s/attributor.h"
 
 struct held {
@@ -36,8 +37,8 @@ enum outcome {
 void pt_attributor_default_config(struct pt_attributor_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->hold_ns = 10000000000ULL;
-	cfg->hold_max = 1000;
+	cfg->hold_ns = PT_DEFAULT_HOLD_TIME_MS * PT_NSEC_PER_MSEC;
+	cfg->hold_max = PT_DEFAULT_HOLD_MAX;
 }
 
 static void ref_from_pod(const struct pt_pod *pod, const struct pt_pod_container *c,

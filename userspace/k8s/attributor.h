@@ -20,8 +20,8 @@
 #include "runtime_state.h"
 
 struct pt_attributor_config {
-	uint64_t hold_ns;		  /* default 10 s */
-	size_t hold_max;		  /* default 1000 events */
+	uint64_t hold_ns; /* defaults: --hold-time and --hold-max */
+	size_t hold_max;
 	struct pt_runtime_state *runtime; /* the runtime's metadata; NULL: not consulted */
 };
 

@@ -11,17 +11,14 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "defaults.h"
 #include "k8s/event_correlator.h"
 #include "k8s/lru.h"
 
 #define NSEC_PER_SEC 1000000000LL
 
-/* client-go's defaults (events_cache.go constants). */
+/* client-go's LRU size; its other defaults are options' (defaults.h). */
 #define DEFAULT_LRU_ENTRIES   4096
-#define DEFAULT_AGG_MAX	      10
-#define DEFAULT_AGG_INTERVAL  600
-#define DEFAULT_SPAM_BURST    25
-#define DEFAULT_SPAM_QPS      (1.0 / 300.0)
 #define DNS1123_SUBDOMAIN_MAX 253
 
 /*
@@ -77,10 +74,10 @@ void pt_correlator_default_config(struct pt_correlator_config *cfg)
 		return;
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->max_lru_entries = DEFAULT_LRU_ENTRIES;
-	cfg->aggregate_max_events = DEFAULT_AGG_MAX;
-	cfg->aggregate_interval_s = DEFAULT_AGG_INTERVAL;
-	cfg->spam_qps = DEFAULT_SPAM_QPS;
-	cfg->spam_burst = DEFAULT_SPAM_BURST;
+	cfg->aggregate_max_events = PT_DEFAULT_AGGREGATE_MAX;
+	cfg->aggregate_interval_s = PT_DEFAULT_AGGREGATE_WINDOW_S;
+	cfg->spam_qps = 1.0 / PT_DEFAULT_SPAM_REFILL_S;
+	cfg->spam_burst = PT_DEFAULT_SPAM_BURST;
 }
 
 int pt_correlator_new(const struct pt_correlator_config *cfg, pt_clock_fn now_ns, void *clock_ctx,

@@ -56,13 +56,13 @@ struct pt_k8s_event {
 	int32_t count;
 };
 
-/* Zero fields take client-go's defaults, as its populateDefaults does. */
+/* Zero fields take client-go's defaults (defaults.h), as its populateDefaults does. */
 struct pt_correlator_config {
 	unsigned max_lru_entries;      /* 4096, per cache */
-	unsigned aggregate_max_events; /* 10, at most PT_AGGREGATE_MAX_EVENTS_LIMIT */
-	unsigned aggregate_interval_s; /* 600 */
-	double spam_qps;	       /* 1/300: one token per 5 minutes */
-	unsigned spam_burst;	       /* 25 */
+	unsigned aggregate_max_events; /* at most PT_AGGREGATE_MAX_EVENTS_LIMIT */
+	unsigned aggregate_interval_s;
+	double spam_qps; /* tokens a second */
+	unsigned spam_burst;
 	/*
 	 * Also key the token bucket on the reason, as a custom client-go
 	 * SpamKeyFunc can: then one noisy reason cannot silence another

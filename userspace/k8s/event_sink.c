@@ -6,6 +6,7 @@
 #include <sys/epoll.h>
 #include <time.h>
 #include <unistd.h>
+#include "defaults.h"
 #include "k8s/event_sink.h"
 #include "k8s/pod_json.h"
 
@@ -46,8 +47,8 @@ void pt_event_sink_default_config(struct pt_event_sink_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->api = PT_EVENTS_CORE_V1;
-	cfg->queue_max = 1000;
-	cfg->max_tries = 12;
+	cfg->queue_max = PT_DEFAULT_QUEUE_SIZE;
+	cfg->max_tries = PT_DEFAULT_MAX_TRIES;
 	cfg->max_in_flight = 8;
 	cfg->backoff_base_ns = 500000000ULL;
 	cfg->backoff_max_ns = 15000000000ULL;

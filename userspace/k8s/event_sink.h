@@ -22,8 +22,8 @@
 
 struct pt_event_sink_config {
 	enum pt_events_api api;
-	size_t queue_max;	     /* events waiting or in flight; default 1000 */
-	unsigned max_tries;	     /* per event; default 12 */
+	size_t queue_max;	     /* events waiting or in flight (--queue-size) */
+	unsigned max_tries;	     /* per event (--max-tries) */
 	unsigned max_in_flight;	     /* concurrent writes; default 8 */
 	uint64_t backoff_base_ns;    /* first retry after about this; default 500 ms */
 	uint64_t backoff_max_ns;     /* default 15 s */
