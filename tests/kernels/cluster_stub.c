@@ -23,14 +23,24 @@ bool pt_cluster_configured(const struct pt_options *o, char **envp)
 	return false;
 }
 
-int pt_cluster_start(struct pt_loop *loop, const struct pt_options *o, struct pt_pipeline *pipeline,
-		     struct pt_cluster **out, char *err, size_t errlen)
+int pt_cluster_start(struct pt_loop *loop, const struct pt_options *o,
+		     const struct pt_cluster_links *links, struct pt_cluster **out, char *err,
+		     size_t errlen)
 {
 	*out = NULL;
 	snprintf(err, errlen,
 		 "this static test build has no cluster support (tests/kernels/cluster_stub.c); "
 		 "run with --standalone");
 	return -EOPNOTSUPP;
+}
+
+void pt_cluster_attribute(void *ctx, const struct pt_event *ev, const struct pt_placement *where)
+{
+}
+
+struct pt_sink pt_cluster_sink(struct pt_cluster *c)
+{
+	return (struct pt_sink){ 0 };
 }
 
 void pt_cluster_shutdown(struct pt_cluster *c, struct pt_loop *loop, uint64_t grace_ns)
