@@ -24,13 +24,38 @@ struct {
 	__uint(max_entries, 4 * 1024 * 1024);
 } events SEC(".maps");
 
-/* Last fatal signal sent to a process, keyed by target tgid (or pid). */
+/*
+ * A signal's target as its sender named it: nr > 0 a process (or thread),
+ * nr < 0 a process group, PT_SENDER_ALL every process, in the pid namespace
+ * whose inode number is ns_inum.
+ */
+struct pt_sender_key {
+	__u32 ns_inum;
+	__s32 nr;
+};
+
+#define PT_SENDER_ALL 0
+
+/* Last fatal or stop signal sent to a target. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
-	__type(key, __u32);
+	__type(key, struct pt_sender_key);
 	__type(value, struct pt_killer);
 } killers SEC(".maps");
+
+/* A kill-family call in flight, by sender thread: its entry goes if the call fails. */
+struct pt_sender_call {
+	struct pt_sender_key key;
+	__u64 ktime_ns;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, struct pt_sender_call);
+} sender_calls SEC(".maps");
 
 /* OOM victims waiting for their exit, keyed by tgid. */
 struct {

@@ -13,6 +13,7 @@
 #include "podtrail/record.h"
 #include "maps.h"
 #include "task.h"
+#include "senders.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -29,6 +30,11 @@ const volatile __u32 nr_shim_names = 0;
 const volatile __u64 names_bloom = ~0ULL;
 /* Bit n set: remember the sender of signal n (fatal by default action). */
 const volatile __u64 fatal_signal_mask = 0;
+/*
+ * Senders come from the kill family of system calls (the signal_generate
+ * programs are not loaded): a signal death with none was the kernel's doing.
+ */
+const volatile bool senders_from_syscalls = false;
 /* Wake the reader at most once per interval per CPU; it polls shortly after. */
 const volatile __u64 wakeup_interval_ns = 5000000;
 const volatile __u64 page_size = 4096;
@@ -37,6 +43,18 @@ const volatile __u64 page_size = 4096;
 volatile __u64 reader_polling_until_ns = 0;
 
 #define SIGKILL 9
+/* si_code values: the kernel's own, and those the kill family gives. */
+#define SI_KERNEL 0x80
+#define SI_USER	  0
+#define SI_QUEUE  (-1)
+#define SI_TKILL  (-6)
+
+/* SIGINT, SIGQUIT, SIGTERM: what a runtime stops a container with. */
+#define STOP_SIGNALS ((1ULL << 2) | (1ULL << 3) | (1ULL << 15))
+/* Signals the kernel raises for a process's own fault (SIGILL, SIGTRAP, SIGBUS, SIGFPE, SIGSEGV, SIGSYS). */
+#define FAULT_SIGNALS                                                                              \
+	((1ULL << 4) | (1ULL << 5) | (1ULL << 7) | (1ULL << 8) | (1ULL << 11) | (1ULL << 31))
+#define PF_EXITING 0x00000004
 
 static __always_inline struct pt_percpu_state *percpu(void)
 {
@@ -166,6 +184,56 @@ static __always_inline bool exit_facts_core(struct task_struct *task, struct exi
 	return true;
 }
 
+/*
+ * A signal death no system call explains: the kernel sent it. A fault
+ * signal is the process's own fault; a SIGKILL while the init of the
+ * process's pid namespace exits is that namespace's teardown, sent in the
+ * init's name as the kernel does. Otherwise the sender stays unnamed.
+ */
+static __always_inline bool kernel_sent(struct task_struct *task, int sig,
+					struct pt_exit_record *rec)
+{
+	struct pt_killer *k = &rec->killer;
+	struct task_struct *reaper;
+	struct pid_namespace *ns;
+	struct pid *tg;
+	__u32 level;
+
+	if (!sig)
+		return false;
+	__builtin_memset(k, 0, sizeof(*k));
+	k->ktime_ns = rec->hdr.ktime_ns;
+	k->sig = sig;
+	k->code = SI_KERNEL;
+	if ((1ULL << (sig & 63)) & FAULT_SIGNALS) {
+		k->pid = rec->tid;
+		k->tgid = rec->pid;
+		__builtin_memcpy(k->comm, rec->comm, sizeof(k->comm));
+		return true;
+	}
+	if (sig != SIGKILL || !rec->ns_level)
+		return false;
+	tg = BPF_CORE_READ(task, group_leader, thread_pid);
+	level = BPF_CORE_READ(tg, level);
+	if (level > 32)
+		return false;
+	{
+		__u64 off = bpf_core_field_offset(struct pid, numbers) +
+			    (__u64)level * bpf_core_type_size(struct upid) +
+			    bpf_core_field_offset(struct upid, ns);
+
+		bpf_probe_read_kernel(&ns, sizeof(ns), (void *)tg + off);
+	}
+	reaper = BPF_CORE_READ(ns, child_reaper);
+	if (!reaper || BPF_CORE_READ(reaper, tgid) == rec->pid ||
+	    !(BPF_CORE_READ(reaper, flags) & PF_EXITING))
+		return false;
+	k->pid = BPF_CORE_READ(reaper, pid);
+	k->tgid = BPF_CORE_READ(reaper, tgid);
+	BPF_CORE_READ_STR_INTO(&k->comm, reaper, comm);
+	return true;
+}
+
 static __always_inline int handle_exit(struct task_struct *task, bool btf)
 {
 	struct pt_percpu_state *st = percpu();
@@ -175,7 +243,6 @@ static __always_inline int handle_exit(struct task_struct *task, bool btf)
 	__u32 ns_level, ns_pid, exit_code, tgid, flags = 0;
 	char comm[PT_COMM_LEN] __attribute__((aligned(8))) = {};
 	struct exit_facts f = {};
-	struct pt_killer *killer;
 	struct pt_oom *oom;
 	bool v1, pv1, process_ends, named;
 
@@ -249,27 +316,14 @@ static __always_inline int handle_exit(struct task_struct *task, bool btf)
 	if (cgroup_id_of(pcgrp) != rec->cgroup.id)
 		flags |= PT_FLAG_PARENT_OTHER_CGROUP;
 
-	killer = bpf_map_lookup_elem(&killers, &tgid);
-	if (!killer) {
-		/* Before 6.2 a map key may not point into ring-buffer memory. */
-		__u32 tid = rec->tid;
-
-		killer = bpf_map_lookup_elem(&killers, &tid);
-	}
-	if (killer) {
-		__u32 tid = rec->tid;
-
-		__builtin_memcpy(&rec->killer, killer, sizeof(rec->killer));
-		flags |= PT_FLAG_HAS_KILLER;
-		/* A signal aimed at a thread is kept under its tid: forget both. */
-		bpf_map_delete_elem(&killers, &tgid);
-		if (tid != tgid)
-			bpf_map_delete_elem(&killers, &tid);
-	} else {
-		__builtin_memset(&rec->killer, 0, sizeof(rec->killer));
-	}
-
 	oom = bpf_map_lookup_elem(&oom_victims, &tgid);
+	if (find_sender(task, exit_code & 0x7f, rec->start_ns, STOP_SIGNALS, &rec->killer))
+		flags |= PT_FLAG_HAS_KILLER;
+	else if (senders_from_syscalls && !oom && kernel_sent(task, exit_code & 0x7f, rec))
+		flags |= PT_FLAG_HAS_KILLER;
+	else
+		__builtin_memset(&rec->killer, 0, sizeof(rec->killer));
+
 	if (oom) {
 		__builtin_memcpy(&rec->oom, oom, sizeof(rec->oom));
 		flags |= PT_FLAG_OOM_KILLED;
@@ -308,8 +362,6 @@ int exit_tp(void *ctx)
 #define SIGNAL_DELIVERED 0
 #define SIGNAL_IGNORED	 1
 
-/* SIGINT, SIGQUIT, SIGTERM: what a runtime stops a container with. */
-#define STOP_SIGNALS ((1ULL << 2) | (1ULL << 3) | (1ULL << 15))
 /* An earlier stop signal older than this is not the prelude of this one. */
 #define PREV_SIGNAL_MAX_AGE_NS (600ULL * 1000000000ULL)
 
@@ -335,7 +387,9 @@ static __always_inline void carry_prev_signal(struct pt_killer *k, const struct 
 	}
 }
 
-static __always_inline int remember_killer(__u32 target, int sig, int code)
+/* Remembers the current task as the sender of @sig to @key; returns when. */
+static __always_inline __u64 remember_sender(struct pt_sender_key *key, int sig, int code,
+					     bool to_itself)
 {
 	struct task_struct *sender = (struct task_struct *)bpf_get_current_task();
 	struct pt_percpu_state *st = percpu();
@@ -348,32 +402,197 @@ static __always_inline int remember_killer(__u32 target, int sig, int code)
 	k.sig = sig;
 	k.code = code;
 	bpf_get_current_comm(&k.comm, sizeof(k.comm));
-	/* A fault or raise(): the sender's cgroup is the target's own, already in its record. */
-	if (k.tgid != target && k.pid != target) {
+	/* raise(): the sender's cgroup is the target's own, already in its record. */
+	if (!to_itself) {
 		struct cgroup *cgrp = task_attribution_cgroup(sender, &v1);
 
 		k.cgroup_id = cgroup_id_of(cgrp);
 		read_cgroup_leaf(cgrp, k.cgroup_leaf);
 	}
-	old = bpf_map_lookup_elem(&killers, &target);
+	old = bpf_map_lookup_elem(&killers, key);
 	if (old)
 		carry_prev_signal(&k, old);
-	bpf_map_update_elem(&killers, &target, &k, BPF_ANY);
+	bpf_map_update_elem(&killers, key, &k, BPF_ANY);
 	count(st, PT_CNT_SIGNAL_FATAL);
-	return 0;
+	return k.ktime_ns;
+}
+
+/* Worth remembering: signals that kill by default, the stop signals among them. */
+static __always_inline bool signal_kills(int sig)
+{
+	return sig > 0 && sig < 64 && (fatal_signal_mask & (1ULL << sig));
 }
 
 /*
- * Fatal signals that reached their target, and stop signals even when the
- * target ignored them (a pid-namespace init without a handler ignores
- * SIGTERM, and the runtime's SIGKILL follows).
+ * A kill-family call: remember its caller under the target's name, and the
+ * call itself, so that its entry goes if the call fails (no such process,
+ * not permitted). The target may die before the call returns: the entry is
+ * there from the start.
+ */
+static __always_inline int sender_call(__s32 nr, int sig, int code)
+{
+	struct task_struct *sender = (struct task_struct *)bpf_get_current_task();
+	struct pt_sender_call call = {};
+	__u32 tid = BPF_CORE_READ(sender, pid);
+	__u32 level = 0;
+
+	if (!signal_kills(sig) || !sender_key(sender, nr, &call.key))
+		return 0;
+	call.ktime_ns = remember_sender(&call.key, sig, code,
+					nr > 0 && (__u32)nr == task_ns_tgid(sender, &level));
+	bpf_map_update_elem(&sender_calls, &tid, &call, BPF_ANY);
+	return 0;
+}
+
+/* The call returned @ret: a failed call sent nothing, so its entry goes. */
+static __always_inline int sender_call_done(long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct pt_sender_call *call = bpf_map_lookup_elem(&sender_calls, &tid);
+	struct pt_sender_key key;
+	struct pt_killer *k;
+
+	if (!call)
+		return 0;
+	key = call->key;
+	if (ret < 0) {
+		k = bpf_map_lookup_elem(&killers, &key);
+		if (k && k->ktime_ns == call->ktime_ns && k->pid == tid)
+			bpf_map_delete_elem(&killers, &key);
+	}
+	bpf_map_delete_elem(&sender_calls, &tid);
+	return 0;
+}
+
+/* kill(pid, sig): a process, a process group (pid < -1 or 0) or every process (-1). */
+SEC("tracepoint/syscalls/sys_enter_kill")
+int kill_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return sender_call((__s32)ctx->args[0], (int)ctx->args[1], SI_USER);
+}
+
+/* tkill(tid, sig) */
+SEC("tracepoint/syscalls/sys_enter_tkill")
+int tkill_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return sender_call((__s32)ctx->args[0], (int)ctx->args[1], SI_TKILL);
+}
+
+/* tgkill(tgid, tid, sig): a fatal signal to one thread ends its process. */
+SEC("tracepoint/syscalls/sys_enter_tgkill")
+int tgkill_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	__s32 tgid = (__s32)ctx->args[0];
+
+	return tgid > 0 ? sender_call(tgid, (int)ctx->args[2], SI_TKILL) : 0;
+}
+
+/* rt_sigqueueinfo(tgid, sig, info): sigqueue(3). */
+SEC("tracepoint/syscalls/sys_enter_rt_sigqueueinfo")
+int sigqueue_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	__s32 tgid = (__s32)ctx->args[0];
+
+	return tgid > 0 ? sender_call(tgid, (int)ctx->args[1], SI_QUEUE) : 0;
+}
+
+/* rt_tgsigqueueinfo(tgid, tid, sig, info) */
+SEC("tracepoint/syscalls/sys_enter_rt_tgsigqueueinfo")
+int tgsigqueue_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	__s32 tgid = (__s32)ctx->args[0];
+
+	return tgid > 0 ? sender_call(tgid, (int)ctx->args[2], SI_QUEUE) : 0;
+}
+
+/* PIDFD_SIGNAL_PROCESS_GROUP: the group of the pidfd's process (not followed). */
+#define PIDFD_SIGNAL_PROCESS_GROUP 4
+
+/*
+ * pidfd_send_signal(pidfd, sig, info, flags): the target is a struct pid,
+ * named here by its number on the host.
+ */
+SEC("tracepoint/syscalls/sys_enter_pidfd_send_signal")
+int pidfd_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	struct pt_sender_call call = {};
+	int sig = (int)ctx->args[1];
+	struct pid *pid;
+	__u32 tid;
+
+	if (!signal_kills(sig) || (ctx->args[3] & PIDFD_SIGNAL_PROCESS_GROUP))
+		return 0;
+	pid = pid_of_fd((int)ctx->args[0]);
+	if (!pid)
+		return 0;
+	upid_at(pid, 0, &call.key.nr, &call.key.ns_inum);
+	if (call.key.nr <= 0)
+		return 0;
+	tid = (__u32)bpf_get_current_pid_tgid();
+	call.ktime_ns = remember_sender(&call.key, sig, SI_USER,
+					(__u32)call.key.nr == bpf_get_current_pid_tgid() >> 32);
+	bpf_map_update_elem(&sender_calls, &tid, &call, BPF_ANY);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_kill")
+int kill_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return sender_call_done(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_tkill")
+int tkill_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return sender_call_done(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_tgkill")
+int tgkill_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return sender_call_done(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_rt_sigqueueinfo")
+int sigqueue_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return sender_call_done(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_rt_tgsigqueueinfo")
+int tgsigqueue_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return sender_call_done(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_pidfd_send_signal")
+int pidfd_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return sender_call_done(ctx->ret);
+}
+
+/*
+ * Without syscall tracepoints (CONFIG_FTRACE_SYSCALLS=n): every signal sent,
+ * taken where the kernel generates it. It also runs for the SIGCHLD of every
+ * exit, which is what the programs above avoid. Fatal signals that reached
+ * their target, and stop signals even when the target ignored them (a
+ * pid-namespace init without a handler ignores SIGTERM; the runtime's
+ * SIGKILL follows), kept under the target's host pid.
  */
 static __always_inline bool signal_worth_keeping(int sig, int result)
 {
-	if (sig <= 0 || sig >= 64 || !(fatal_signal_mask & (1ULL << sig)))
+	if (!signal_kills(sig))
 		return false;
 	return result == SIGNAL_DELIVERED ||
 	       (result == SIGNAL_IGNORED && ((1ULL << sig) & STOP_SIGNALS));
+}
+
+static __always_inline int remember_generated(__u32 target, int sig, int code)
+{
+	struct pt_sender_key key = { .ns_inum = PID_NS_INIT_INUM, .nr = (__s32)target };
+
+	remember_sender(&key, sig, code, target == bpf_get_current_pid_tgid() >> 32);
+	return 0;
 }
 
 SEC("tp_btf/signal_generate")
@@ -389,8 +608,8 @@ int BPF_PROG(signal_btf, int sig, struct kernel_siginfo *info, struct task_struc
 	if ((unsigned long)info > 4096)
 		code = BPF_CORE_READ(info, si_code);
 	else if ((unsigned long)info == 1)
-		code = 0x80; /* SEND_SIG_PRIV: SI_KERNEL */
-	return remember_killer(BPF_CORE_READ(task, tgid), sig, code);
+		code = SI_KERNEL; /* SEND_SIG_PRIV */
+	return remember_generated(BPF_CORE_READ(task, tgid), sig, code);
 }
 
 SEC("tracepoint/signal/signal_generate")
@@ -400,7 +619,7 @@ int signal_tp(struct trace_event_raw_signal_generate *ctx)
 
 	if (!signal_worth_keeping(sig, ctx->result))
 		return 0;
-	return remember_killer(ctx->pid, sig, ctx->code);
+	return remember_generated(ctx->pid, sig, ctx->code);
 }
 
 /* ---- OOM kills ----------------------------------------------------------- */

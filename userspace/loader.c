@@ -21,6 +21,12 @@ struct percpu_state {
 struct pt_loader {
 	struct podtrail_bpf *skel;
 	bool btf;
+	bool syscalls; /* senders from the kill family, not from signal_generate */
+};
+
+/* The kill family: where a process sends a signal on purpose. */
+static const char *const kill_syscalls[] = {
+	"kill", "tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "pidfd_send_signal",
 };
 
 static bool path_exists(const char *path)
@@ -43,6 +49,50 @@ static int ensure_tracefs(char *err, size_t errlen)
 		 "(mount it first, or mount the host's /sys/kernel/tracing into the container)",
 		 strerror(errno));
 	return -errno;
+}
+
+/*
+ * Are the kill family's syscall tracepoints there (CONFIG_FTRACE_SYSCALLS)?
+ * All of them or none is used: one missing would hide a sender.
+ */
+static bool kill_syscalls_traceable(void)
+{
+	static const char *const roots[] = { "/sys/kernel/tracing/events/syscalls",
+					     "/sys/kernel/debug/tracing/events/syscalls" };
+	char path[128];
+
+	for (size_t r = 0; r < sizeof(roots) / sizeof(roots[0]); r++) {
+		size_t found = 0;
+
+		for (size_t i = 0; i < sizeof(kill_syscalls) / sizeof(kill_syscalls[0]); i++) {
+			snprintf(path, sizeof(path), "%s/sys_enter_%s", roots[r], kill_syscalls[i]);
+			found += path_exists(path);
+			snprintf(path, sizeof(path), "%s/sys_exit_%s", roots[r], kill_syscalls[i]);
+			found += path_exists(path);
+		}
+		if (found == 2 * sizeof(kill_syscalls) / sizeof(kill_syscalls[0]))
+			return true;
+	}
+	return false;
+}
+
+/* Load either the kill-family programs or the signal_generate ones. */
+static void choose_sender_programs(struct podtrail_bpf *skel, bool btf, bool syscalls)
+{
+	struct bpf_program *kill_family[] = {
+		skel->progs.kill_enter,	      skel->progs.kill_exit,
+		skel->progs.tkill_enter,      skel->progs.tkill_exit,
+		skel->progs.tgkill_enter,     skel->progs.tgkill_exit,
+		skel->progs.sigqueue_enter,   skel->progs.sigqueue_exit,
+		skel->progs.tgsigqueue_enter, skel->progs.tgsigqueue_exit,
+		skel->progs.pidfd_enter,      skel->progs.pidfd_exit,
+	};
+
+	for (size_t i = 0; i < sizeof(kill_family) / sizeof(kill_family[0]); i++)
+		bpf_program__set_autoload(kill_family[i], syscalls);
+	bpf_program__set_autoload(skel->progs.signal_btf, !syscalls && btf);
+	bpf_program__set_autoload(skel->progs.signal_tp, !syscalls && !btf);
+	skel->rodata->senders_from_syscalls = syscalls;
 }
 
 static uint64_t name_bit(const char *name)
@@ -89,7 +139,8 @@ static void set_rodata(struct podtrail_bpf *skel, const struct pt_loader_config 
 	ro->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
-static int open_flavour(const struct pt_loader_config *cfg, bool btf, struct podtrail_bpf **out)
+static int open_flavour(const struct pt_loader_config *cfg, bool btf, bool syscalls,
+			struct podtrail_bpf **out)
 {
 	struct podtrail_bpf *skel = podtrail_bpf__open();
 	int err;
@@ -100,9 +151,8 @@ static int open_flavour(const struct pt_loader_config *cfg, bool btf, struct pod
 	if (cfg->ringbuf_bytes)
 		bpf_map__set_max_entries(skel->maps.events, cfg->ringbuf_bytes);
 	bpf_program__set_autoload(skel->progs.exit_btf, btf);
-	bpf_program__set_autoload(skel->progs.signal_btf, btf);
 	bpf_program__set_autoload(skel->progs.exit_tp, !btf);
-	bpf_program__set_autoload(skel->progs.signal_tp, !btf);
+	choose_sender_programs(skel, btf, syscalls);
 	err = podtrail_bpf__load(skel);
 	if (err) {
 		podtrail_bpf__destroy(skel);
@@ -151,12 +201,21 @@ int pt_loader_open(const struct pt_loader_config *cfg, struct pt_loader **out, c
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
+	l->syscalls = cfg->senders != PT_SENDERS_SIGNAL_GENERATE && kill_syscalls_traceable();
+	if (cfg->senders == PT_SENDERS_SYSCALLS && !l->syscalls) {
+		snprintf(err, errlen,
+			 "--senders syscalls: the kill family's tracepoints (events/syscalls/"
+			 "sys_enter_kill, ...) are missing: this kernel lacks "
+			 "CONFIG_FTRACE_SYSCALLS; use --senders auto");
+		free(l);
+		return -ENOENT;
+	}
 	if (cfg->mode != PT_ATTACH_TRACEPOINT) {
-		e = open_flavour(cfg, true, &l->skel);
+		e = open_flavour(cfg, true, l->syscalls, &l->skel);
 		l->btf = e == 0;
 	}
 	if (!l->skel && cfg->mode != PT_ATTACH_BTF && e != -EPERM)
-		e = open_flavour(cfg, false, &l->skel);
+		e = open_flavour(cfg, false, l->syscalls, &l->skel);
 	if (!l->skel) {
 		diagnose_load(e, err, errlen);
 		free(l);
@@ -186,6 +245,11 @@ volatile uint64_t *pt_loader_polling_until(const struct pt_loader *l)
 const char *pt_loader_flavour(const struct pt_loader *l)
 {
 	return l->btf ? "tp_btf" : "tracepoint";
+}
+
+const char *pt_loader_senders(const struct pt_loader *l)
+{
+	return l->syscalls ? "kill-family system calls" : "signal_generate";
 }
 
 int pt_loader_read_counters(const struct pt_loader *l, uint64_t out[PT_CNT__MAX])

@@ -17,6 +17,13 @@ enum pt_attach_mode {
 	PT_ATTACH_TRACEPOINT, /* classic tracepoints only */
 };
 
+/* Where the senders of signals are learnt. */
+enum pt_senders_mode {
+	PT_SENDERS_AUTO = 0,	    /* the kill family where its tracepoints exist */
+	PT_SENDERS_SYSCALLS,	    /* the kill family only: fail without them */
+	PT_SENDERS_SIGNAL_GENERATE, /* signal_generate: also runs for every SIGCHLD */
+};
+
 struct pt_loader_config {
 	const char *sandbox_names[PT_MAX_SANDBOX_NAMES];
 	size_t nr_sandbox_names;
@@ -27,6 +34,7 @@ struct pt_loader_config {
 	uint64_t wakeup_interval_ns;
 	uint32_t ringbuf_bytes; /* a power of two, at least one page */
 	enum pt_attach_mode mode;
+	enum pt_senders_mode senders;
 };
 
 struct pt_loader;
@@ -40,6 +48,8 @@ int pt_loader_open(const struct pt_loader_config *cfg, struct pt_loader **out, c
 int pt_loader_ringbuf_fd(const struct pt_loader *l);
 /* Which flavour was attached: "tp_btf" or "tracepoint". */
 const char *pt_loader_flavour(const struct pt_loader *l);
+/* Where signal senders are learnt: "kill-family system calls" or "signal_generate". */
+const char *pt_loader_senders(const struct pt_loader *l);
 /* Where the reader tells the programs until when it polls (CLOCK_MONOTONIC ns). */
 volatile uint64_t *pt_loader_polling_until(const struct pt_loader *l);
 /* Sum the per-CPU counters into @out (indexed by enum pt_counter). */

@@ -148,6 +148,7 @@ static int load(struct daemon *d, char *err, size_t errlen)
 		.wakeup_interval_ns = o->wakeup_interval_ns,
 		.ringbuf_bytes = o->ringbuf_bytes,
 		.mode = o->attach,
+		.senders = o->senders,
 	};
 	int e = pt_caps_check(err, errlen);
 
@@ -287,8 +288,8 @@ static int run(const struct pt_options *o, char **envp)
 		fprintf(stderr, "podtrail: warning: could not drop capabilities: %s\n",
 			strerror(-e));
 	if (o->verbose >= 1)
-		fprintf(stderr, "podtrail: attached (%s), %s, node %s\n",
-			pt_loader_flavour(d.loader),
+		fprintf(stderr, "podtrail: attached (%s; senders from %s), %s, node %s\n",
+			pt_loader_flavour(d.loader), pt_loader_senders(d.loader),
 			d.cluster ? "reporting to the API server" : "standalone", d.pipeline.node);
 	if (!d.cluster)
 		pt_output_header(stdout, o->output);

@@ -37,6 +37,13 @@ static const struct pt_opt_choice attach_modes[] = {
 	{ NULL, 0 },
 };
 
+static const struct pt_opt_choice senders_modes[] = {
+	{ "auto", PT_SENDERS_AUTO },
+	{ "syscalls", PT_SENDERS_SYSCALLS },
+	{ "signal_generate", PT_SENDERS_SIGNAL_GENERATE },
+	{ NULL, 0 },
+};
+
 static const struct pt_opt_choice events_apis[] = {
 	{ "core/v1", 0 },
 	{ "v1", 0 },
@@ -282,6 +289,15 @@ const struct pt_option pt_option_table[] = {
 	  .def = "auto",
 	  CHOICE(attach, attach_modes),
 	  .help = "auto (tp_btf where it loads, else tracepoint), tp_btf or tracepoint" },
+	{ .name = "senders",
+	  .env = "PODTRAIL_SENDERS",
+	  .arg = "MODE",
+	  .def = "auto",
+	  CHOICE(senders, senders_modes),
+	  .help = "where the sender of a fatal signal is learnt: syscalls (the kill family of "
+		  "system calls; nothing runs for the SIGCHLD of every exit), signal_generate "
+		  "(every signal, SIGCHLD included), or auto (syscalls where the kernel has "
+		  "their tracepoints)" },
 	{ .name = "metrics-address",
 	  .env = "PODTRAIL_METRICS_ADDRESS",
 	  .arg = "ADDR",

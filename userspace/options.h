@@ -30,6 +30,7 @@ struct pt_options {
 	uint32_t ringbuf_bytes;
 	uint64_t wakeup_interval_ns;
 	enum pt_attach_mode attach;
+	enum pt_senders_mode senders;
 	/* Kubernetes */
 	const char *context;
 	bool events_v1; /* events.k8s.io/v1 instead of core/v1 */
