@@ -246,6 +246,18 @@ static __always_inline int handle_exit(struct task_struct *task, bool btf)
 	struct pt_oom *oom;
 	bool v1, pv1, process_ends, named;
 
+	/*
+	 * Where the task pointer is trusted, most exits are decided by a few
+	 * plain loads: a clean exit, on the host, of a process none of whose
+	 * names is looked for is boring, whether it ends its process or only
+	 * a thread. (A pid namespace's init cannot be told by its signal
+	 * struct's SIGNAL_UNKILLABLE: exit_group() overwrites those flags.)
+	 */
+	if (btf && task->exit_code == 0 && task->thread_pid->level == 0 &&
+	    !(names_bloom & (1ULL << pt_name_bit(comm_first_word(task))))) {
+		count(st, task->signal->live.counter ? PT_CNT_THREAD_EXIT : PT_CNT_EXIT_BORING);
+		return 0;
+	}
 	/* Only the last thread ends the process. */
 	process_ends = btf ? exit_facts_btf(task, &f) : exit_facts_core(task, &f);
 	if (process_ends && f.nr_threads > 1) {
@@ -261,7 +273,6 @@ static __always_inline int handle_exit(struct task_struct *task, bool btf)
 		count(st, PT_CNT_THREAD_EXIT);
 		return 0;
 	}
-	count(st, PT_CNT_EXIT_SEEN);
 	exit_code = f.exit_code;
 	ns_pid = f.ns_pid;
 	ns_level = f.ns_level;
@@ -285,6 +296,7 @@ static __always_inline int handle_exit(struct task_struct *task, bool btf)
 		count(st, PT_CNT_EXIT_BORING);
 		return 0;
 	}
+	count(st, PT_CNT_EXIT_SEEN);
 
 	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
 	if (!rec) {

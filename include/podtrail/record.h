@@ -151,7 +151,7 @@ struct pt_oom_record {
 
 /* Indexes of the per-CPU counters in the "counters" map. */
 enum pt_counter {
-	PT_CNT_EXIT_SEEN = 0, /* process exits seen (threads excluded) */
+	PT_CNT_EXIT_SEEN = 0, /* process exits past the boring filter (threads excluded) */
 	PT_CNT_EXIT_BORING,   /* exits counted but not sent */
 	PT_CNT_THREAD_EXIT,   /* thread exits that did not end the process */
 	PT_CNT_EXIT_SENT,     /* exit records submitted */
