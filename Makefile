@@ -22,6 +22,7 @@ DESTDIR ?=
 CC := clang
 CLANG ?= clang
 BPFTOOL ?= bpftool
+LLVM_STRIP ?= llvm-strip
 PKG_CONFIG ?= pkg-config
 PYTHON ?= /usr/bin/python3
 
@@ -102,6 +103,8 @@ $(BUILD)/vmlinux.h:
 
 $(BUILD)/podtrail.bpf.o: $(BPF_SRCS) $(BPF_HDRS) $(BUILD)/vmlinux.h
 	$(CLANG) $(BPF_CFLAGS) -c bpf/podtrail.bpf.c -o $@
+	@# The skeleton embeds this object in the binary: keep BTF, drop DWARF (0.5 MiB of RSS).
+	$(LLVM_STRIP) -g $@
 
 $(BUILD)/podtrail.skel.h: $(BUILD)/podtrail.bpf.o
 	$(BPFTOOL) gen skeleton $< name podtrail_bpf > $@.tmp && mv $@.tmp $@

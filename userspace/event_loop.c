@@ -16,12 +16,20 @@ struct watch {
 	struct watch *next;
 };
 
+struct deadline {
+	uint64_t due_ns; /* 0: not armed */
+	pt_deadline_fn fn;
+	void *ctx;
+};
+
 struct pt_loop {
 	int epfd;
 	bool stop;
 	bool dispatching;
 	struct watch *watches;
 	struct watch *graveyard; /* removed while dispatching */
+	struct deadline deadlines[PT_LOOP_MAX_DEADLINES];
+	int nr_deadlines;
 };
 
 int pt_loop_new(struct pt_loop **out)
@@ -118,10 +126,59 @@ int pt_loop_remove(struct pt_loop *loop, int fd)
 	return -ENOENT;
 }
 
+int pt_loop_add_deadline(struct pt_loop *loop, pt_deadline_fn fn, void *ctx)
+{
+	if (loop->nr_deadlines >= PT_LOOP_MAX_DEADLINES)
+		return -ENOSPC;
+	loop->deadlines[loop->nr_deadlines] = (struct deadline){ 0, fn, ctx };
+	return loop->nr_deadlines++;
+}
+
+void pt_loop_set_deadline(struct pt_loop *loop, int id, uint64_t due_ns)
+{
+	if (id >= 0 && id < loop->nr_deadlines)
+		loop->deadlines[id].due_ns = due_ns;
+}
+
+/* @timeout_ms shortened to the earliest deadline, rounded up: never woken early. */
+static int wait_ms(const struct pt_loop *loop, int timeout_ms)
+{
+	uint64_t first = 0, now, ms;
+
+	for (int i = 0; i < loop->nr_deadlines; i++)
+		if (loop->deadlines[i].due_ns && (!first || loop->deadlines[i].due_ns < first))
+			first = loop->deadlines[i].due_ns;
+	if (!first)
+		return timeout_ms;
+	now = pt_now_ns();
+	ms = first > now ? (first - now + 999999) / 1000000 : 0;
+	if (timeout_ms >= 0 && (uint64_t)timeout_ms < ms)
+		return timeout_ms;
+	return ms > 3600000 ? 3600000 : (int)ms;
+}
+
+static void run_deadlines(struct pt_loop *loop)
+{
+	uint64_t now = 0;
+
+	for (int i = 0; i < loop->nr_deadlines && !loop->stop; i++) {
+		struct deadline *d = &loop->deadlines[i];
+
+		if (!d->due_ns)
+			continue;
+		if (!now)
+			now = pt_now_ns();
+		if (d->due_ns > now)
+			continue;
+		d->due_ns = 0; /* the handler may arm it again */
+		d->fn(d->ctx);
+	}
+}
+
 int pt_loop_run_once(struct pt_loop *loop, int timeout_ms)
 {
 	struct epoll_event evs[16];
-	int n = epoll_wait(loop->epfd, evs, 16, timeout_ms);
+	int n = epoll_wait(loop->epfd, evs, 16, wait_ms(loop, timeout_ms));
 
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
@@ -139,6 +196,7 @@ int pt_loop_run_once(struct pt_loop *loop, int timeout_ms)
 		loop->graveyard = w->next;
 		free(w);
 	}
+	run_deadlines(loop);
 	return 0;
 }
 

@@ -12,6 +12,8 @@
 struct pt_loop;
 /* Called with the epoll events that fired on @fd. */
 typedef void (*pt_fd_handler)(void *ctx, int fd, uint32_t events);
+/* Called once the loop has passed a deadline. */
+typedef void (*pt_deadline_fn)(void *ctx);
 
 int pt_loop_new(struct pt_loop **out);
 void pt_loop_free(struct pt_loop *loop);
@@ -25,6 +27,17 @@ int pt_loop_run(struct pt_loop *loop);
 void pt_loop_stop(struct pt_loop *loop);
 /* Clear a previous stop so the loop can run again (e.g. to flush at shutdown). */
 void pt_loop_resume(struct pt_loop *loop);
+
+/*
+ * A deadline kept by the loop itself: it bounds epoll_wait's timeout, so
+ * firing costs no timerfd and no syscall besides the wait. For work that is
+ * re-armed on every wake-up (the ring reader's polls). Returns its id (>= 0)
+ * or -errno; a loop has at most PT_LOOP_MAX_DEADLINES.
+ */
+#define PT_LOOP_MAX_DEADLINES 4
+int pt_loop_add_deadline(struct pt_loop *loop, pt_deadline_fn fn, void *ctx);
+/* Run deadline @id's handler once CLOCK_MONOTONIC passes @due_ns; 0 cancels. */
+void pt_loop_set_deadline(struct pt_loop *loop, int id, uint64_t due_ns);
 
 /* A CLOCK_MONOTONIC timerfd: one-shot after @ns, 0 disarms. */
 int pt_timer_new(void);

@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: GPL-2.0
-#include <inttypes.h>
 #include "json_writer.h"
 
 void pt_json_begin(struct pt_json *j, FILE *f)
@@ -13,8 +12,27 @@ static void key(struct pt_json *j, const char *k)
 	if (!j->first)
 		putc(',', j->f);
 	j->first = false;
-	if (k)
-		fprintf(j->f, "\"%s\":", k); /* keys are our own literals */
+	if (k) {
+		/* Keys are our own literals: no escaping, and no printf on the hot path. */
+		putc('"', j->f);
+		fputs(k, j->f);
+		fputs("\":", j->f);
+	}
+}
+
+/* Decimal digits of @v, written without printf. */
+static void digits(FILE *f, uint64_t v, bool negative)
+{
+	char buf[24];
+	size_t i = sizeof(buf);
+
+	do {
+		buf[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	if (negative)
+		buf[--i] = '-';
+	fwrite(buf + i, 1, sizeof(buf) - i, f);
 }
 
 /* Length of the valid UTF-8 sequence at @s, or 0. */
@@ -88,13 +106,14 @@ void pt_json_str(struct pt_json *j, const char *k, const char *val)
 void pt_json_int(struct pt_json *j, const char *k, int64_t val)
 {
 	key(j, k);
-	fprintf(j->f, "%" PRId64, val);
+	/* The magnitude as unsigned: INT64_MIN has no positive twin. */
+	digits(j->f, val < 0 ? 0 - (uint64_t)val : (uint64_t)val, val < 0);
 }
 
 void pt_json_uint(struct pt_json *j, const char *k, uint64_t val)
 {
 	key(j, k);
-	fprintf(j->f, "%" PRIu64, val);
+	digits(j->f, val, false);
 }
 
 void pt_json_bool(struct pt_json *j, const char *k, bool val)

@@ -130,6 +130,7 @@ static int start_metrics(struct daemon *d, char *err, size_t errlen)
 
 	d->metrics.loader = d->loader;
 	d->metrics.pipeline = &d->pipeline;
+	d->metrics.reader = d->reader;
 	d->metrics.cluster = d->cluster;
 	if (!d->opts->metrics_address)
 		return 0;

@@ -82,6 +82,16 @@ const struct pt_metric pt_metric_table[] = {
 	{ COUNTER("kernel_wakeups_total", "Ring-buffer submits that woke the reader."),
 	  KERNEL(PT_CNT_WAKEUPS), .total = "wakeups" },
 	/* The reader and the pipeline. */
+	{ COUNTER("reader_wakeups_total", "Times the kernel woke the ring-buffer reader."),
+	  AT(reader.wakeups) },
+	{ COUNTER("reader_polls_total",
+		  "Polls of the ring buffer after a wake-up, by whether they found records."),
+	  AT(reader.polls), .labels = "found=\"any\"", .total = "polls" },
+	{ .name = "reader_polls_total",
+	  .type = PT_METRIC_COUNTER, /* HELP: the row above */
+	  AT(reader.empty_polls),
+	  .labels = "found=\"none\"",
+	  .total = "empty_polls" },
 	{ COUNTER("records_read_total", "Records read from the ring buffer."), AT(pipeline.records),
 	  .total = "records_read" },
 	{ COUNTER("decode_errors_total", "Records that failed to decode."),

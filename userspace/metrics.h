@@ -18,7 +18,8 @@
 struct pt_metrics_sources {
 	const struct pt_loader *loader;
 	const struct pt_pipeline *pipeline;
-	const struct pt_cluster *cluster; /* NULL in standalone mode: its metrics read 0 */
+	const struct pt_ring_reader *reader; /* NULL: its metrics read 0 */
+	const struct pt_cluster *cluster;    /* NULL in standalone mode: its metrics read 0 */
 };
 
 /* The values, by where they are kept; the metric table points into it. */
@@ -27,6 +28,7 @@ struct pt_metrics_snapshot {
 	struct pt_pipeline_stats pipeline;
 	uint64_t sink_errors;
 	struct pt_runtime_state_stats runtime;
+	struct pt_ring_reader_stats reader;
 	struct pt_cluster_metrics cluster; /* last: it ends with a pointer, not a counter */
 };
 

@@ -34,7 +34,7 @@ static void place(const struct pt_pipeline *p, const struct pt_event *ev,
 	memset(&rt, 0, sizeof(rt));
 	if (where->cgroup.scope == PT_SCOPE_CONTAINER)
 		pt_runtime_state_ask(p->runtime, where->cgroup.container_id, where->cgroup.runtime,
-				     ev->pid, &rt);
+				     ev->pid, ev->ktime_ns, &rt);
 	pt_identify(ev, &where->cgroup, &rt, &where->who);
 	where->component =
 	    pt_component_match(p->components, ev->comm, ev->ns_level, &where->cgroup);

@@ -10,11 +10,10 @@ struct pt_ring_reader {
 	struct pt_loop *loop;
 	struct ring_buffer *rb;
 	int rb_epfd;
-	int timer_fd;
-	uint64_t interval_ns;	 /* the kernel's wake-up interval */
-	uint64_t last_active_ns; /* last wake-up, or last poll that found records */
-	bool timer_armed;
+	int poll_id;	    /* the loop deadline of the next poll */
+	uint64_t period_ns; /* between polls: two of the kernel's wake-up intervals */
 	volatile uint64_t *polling_until;
+	struct pt_ring_reader_stats stats;
 	pt_record_fn fn;
 	pt_batch_fn batch;
 	void *ctx;
@@ -30,6 +29,7 @@ static int on_record(void *ctx, void *data, size_t size)
 
 int pt_ring_reader_drain(struct pt_ring_reader *r)
 {
+	/* Reads the ring's positions in shared memory: no syscall. */
 	int n = ring_buffer__consume(r->rb);
 
 	if (n > 0 && r->batch)
@@ -38,39 +38,48 @@ int pt_ring_reader_drain(struct pt_ring_reader *r)
 }
 
 /*
- * Poll again one interval from now, until two intervals passed with nothing,
- * and tell the programs so: a record submitted before then is read by a poll.
+ * Poll once more a period from now, and tell the programs so: a record
+ * submitted before then wakes no one and is read by that poll. A period
+ * is longer than the kernel's own wake-up limit per CPU, so records that
+ * limit held back are read by the poll too.
  */
-static void schedule_poll(struct pt_ring_reader *r, uint64_t now)
+static void poll_later(struct pt_ring_reader *r)
 {
-	if (now - r->last_active_ns <= 2 * r->interval_ns) {
-		if (!r->timer_armed && pt_timer_arm(r->timer_fd, r->interval_ns) == 0)
-			r->timer_armed = true;
-	}
+	uint64_t due = pt_now_ns() + r->period_ns;
+
 	if (r->polling_until)
-		*r->polling_until = r->timer_armed ? r->last_active_ns + 2 * r->interval_ns : 0;
+		*r->polling_until = due;
+	pt_loop_set_deadline(r->loop, r->poll_id, due);
 }
 
 static void on_wakeup(void *ctx, int fd, uint32_t events)
 {
 	struct pt_ring_reader *r = ctx;
 
-	r->last_active_ns = pt_now_ns();
+	r->stats.wakeups++;
 	pt_ring_reader_drain(r);
-	schedule_poll(r, r->last_active_ns);
+	poll_later(r);
 }
 
-static void on_timer(void *ctx, int fd, uint32_t events)
+/* Keep polling while polls find records; the first that finds none ends it. */
+static void on_poll(void *ctx)
 {
 	struct pt_ring_reader *r = ctx;
-	uint64_t now;
+	int n;
 
-	pt_timer_ack(fd);
-	r->timer_armed = false;
-	now = pt_now_ns();
-	if (pt_ring_reader_drain(r) > 0)
-		r->last_active_ns = now;
-	schedule_poll(r, now);
+	n = pt_ring_reader_drain(r);
+	if (n <= 0) {
+		if (r->polling_until)
+			*r->polling_until = 0;
+		/* A record submitted while the programs still read the old value. */
+		n = pt_ring_reader_drain(r);
+	}
+	if (n > 0) {
+		r->stats.polls++;
+		poll_later(r);
+	} else {
+		r->stats.empty_polls++;
+	}
 }
 
 int pt_ring_reader_new(struct pt_loop *loop, int map_fd, uint64_t wakeup_interval_ns,
@@ -87,22 +96,19 @@ int pt_ring_reader_new(struct pt_loop *loop, int map_fd, uint64_t wakeup_interva
 	r->batch = batch;
 	r->polling_until = polling_until;
 	r->ctx = ctx;
-	r->interval_ns = wakeup_interval_ns ? wakeup_interval_ns : 1000000;
-	r->timer_fd = -1;
+	r->period_ns = 2 * (wakeup_interval_ns ? wakeup_interval_ns : 1000000);
+	r->poll_id = pt_loop_add_deadline(loop, on_poll, r);
+	if (r->poll_id < 0) {
+		e = r->poll_id;
+		goto fail;
+	}
 	r->rb = ring_buffer__new(map_fd, on_record, r, NULL);
 	if (!r->rb) {
 		e = -errno;
 		goto fail;
 	}
 	r->rb_epfd = ring_buffer__epoll_fd(r->rb);
-	r->timer_fd = pt_timer_new();
-	if (r->timer_fd < 0) {
-		e = r->timer_fd;
-		goto fail;
-	}
 	e = pt_loop_add(loop, r->rb_epfd, EPOLLIN, on_wakeup, r);
-	if (!e)
-		e = pt_loop_add(loop, r->timer_fd, EPOLLIN, on_timer, r);
 	if (e)
 		goto fail;
 	*out = r;
@@ -112,17 +118,20 @@ fail:
 	return e;
 }
 
+const struct pt_ring_reader_stats *pt_ring_reader_stats(const struct pt_ring_reader *r)
+{
+	return &r->stats;
+}
+
 void pt_ring_reader_free(struct pt_ring_reader *r)
 {
 	if (!r)
 		return;
+	if (r->poll_id >= 0)
+		pt_loop_set_deadline(r->loop, r->poll_id, 0);
 	if (r->rb) {
 		pt_loop_remove(r->loop, r->rb_epfd);
 		ring_buffer__free(r->rb);
-	}
-	if (r->timer_fd >= 0) {
-		pt_loop_remove(r->loop, r->timer_fd);
-		close(r->timer_fd);
 	}
 	free(r);
 }

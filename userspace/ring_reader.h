@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Reads the BPF ring buffer from the event loop. The kernel side wakes the
- * reader at most once per wake-up interval per CPU; this side keeps polling
- * for a little longer than that interval after each wake-up, so records
- * submitted without a wake-up are still read within about two intervals,
- * and an idle node costs no timer wake-ups at all.
+ * reader at most once per wake-up interval per CPU, and not at all while the
+ * reader says it will poll. After each wake-up the reader polls two
+ * intervals later, and again every two intervals while polls find records:
+ * a record that woke no one is read within about two intervals, a steady
+ * trickle of records is read in batches, and an idle node costs no
+ * wake-ups at all. Polls are loop deadlines (epoll's timeout), not timers.
  */
 #ifndef PODTRAIL_RING_READER_H
 #define PODTRAIL_RING_READER_H
@@ -19,6 +21,12 @@ typedef void (*pt_batch_fn)(void *ctx);
 
 struct pt_ring_reader;
 
+struct pt_ring_reader_stats {
+	uint64_t wakeups;     /* the kernel woke the reader */
+	uint64_t polls;	      /* polls after a wake-up that found records */
+	uint64_t empty_polls; /* polls that found none: polling stopped */
+};
+
 /*
  * @polling_until (may be NULL) is shared with the BPF programs: the reader
  * writes there until when it will poll, and the programs skip wake-ups then.
@@ -28,6 +36,7 @@ int pt_ring_reader_new(struct pt_loop *loop, int map_fd, uint64_t wakeup_interva
 		       void *ctx, struct pt_ring_reader **out);
 /* Read everything available now; returns the number of records or -errno. */
 int pt_ring_reader_drain(struct pt_ring_reader *r);
+const struct pt_ring_reader_stats *pt_ring_reader_stats(const struct pt_ring_reader *r);
 void pt_ring_reader_free(struct pt_ring_reader *r);
 
 #endif

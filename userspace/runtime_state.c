@@ -20,7 +20,8 @@
 #define EXPIRY_NS      (5ULL * 1000000000ULL) /* how often forgotten containers are freed */
 #define CMD_RETRY_NS   (1000000ULL)	      /* an exec caught mid-execve: read it again */
 #define CMD_RETRIES    20
-#define INIT_PID_NS    0xEFFFFFFCu /* the initial pid namespace's inode */
+#define INIT_PID_NS    0xEFFFFFFCu     /* the initial pid namespace's inode */
+#define CRIO_CHECK_NS  (1000000000ULL) /* how often an absent CRI-O run root is looked for */
 
 static const char *const containerd_namespaces[] = { PT_RUNTIME_K8S_NAMESPACE, "moby" };
 
@@ -60,10 +61,12 @@ struct pt_runtime_state {
 	struct pt_runtime_dirs dirs;
 	int inotify_fd;
 	int timer_fd;
-	uint64_t timer_due_ns; /* 0: disarmed */
-	size_t nr_gone;	       /* containers waiting for their grace to end */
-	size_t nr_retries;     /* exec command lines to read again */
-	bool host_pidns;       /* /proc shows host pids: exec command lines can be read */
+	uint64_t timer_due_ns;	 /* 0: disarmed */
+	size_t nr_gone;		 /* containers waiting for their grace to end */
+	size_t nr_retries;	 /* exec command lines to read again */
+	bool host_pidns;	 /* /proc shows host pids: exec command lines can be read */
+	uint64_t drained_ns;	 /* every inotify event queued before then has been handled */
+	uint64_t crio_absent_ns; /* when CRI-O's run root was last found missing, 0: present */
 	struct root roots[MAX_ROOTS];
 	size_t nr_roots;
 	struct container *by_id[BUCKETS];
@@ -610,9 +613,12 @@ static void drain(struct pt_runtime_state *s)
 	char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
 
 	for (;;) {
+		uint64_t before = pt_now_ns();
 		ssize_t n = read(s->inotify_fd, buf, sizeof(buf));
 		const struct inotify_event *ev;
 
+		if (n < 0 && errno == EAGAIN)
+			s->drained_ns = before; /* the queue was empty after then */
 		if (n <= 0)
 			return;
 		for (char *p = buf; p < buf + n; p += sizeof(*ev) + ev->len) {
@@ -640,14 +646,37 @@ static void on_timer(void *ctx, int fd, uint32_t events)
 	arm_timer(s);
 }
 
-/* Read a container's files now: one the watches never saw, or a CRI-O one. */
-static struct container *read_now(struct pt_runtime_state *s, const char *id, enum pt_runtime rt)
+/*
+ * Whether CRI-O's run root may hold containers. Looked for at most once a
+ * second while it is missing, as on every containerd node: not once per record.
+ */
+static bool crio_present(struct pt_runtime_state *s)
+{
+	uint64_t now;
+
+	if (!s->dirs.crio_state || !s->dirs.crio_state[0])
+		return false;
+	now = pt_now_ns();
+	if (s->crio_absent_ns && now - s->crio_absent_ns < CRIO_CHECK_NS)
+		return false;
+	s->crio_absent_ns = access(s->dirs.crio_state, F_OK) ? now : 0;
+	return !s->crio_absent_ns;
+}
+
+/*
+ * Read a container's files now: one the watches never saw, or a CRI-O one.
+ * A root that is watched (or missing, and watched for) would have told of
+ * a bundle it holds: an untracked container is not looked for there.
+ */
+static struct container *read_now(struct pt_runtime_state *s, struct container *c, const char *id,
+				  enum pt_runtime rt)
 {
 	char path[PATH_MAX];
-	struct container *c;
 
 	if (rt != PT_RUNTIME_CRIO) {
 		for (size_t i = 0; i < s->nr_roots; i++) {
+			if (!c && (s->roots[i].wd >= 0 || s->roots[i].parent_wd >= 0))
+				continue;
 			if (snprintf(path, sizeof(path), "%s/%s", s->roots[i].path, id) >=
 				(int)sizeof(path) ||
 			    access(path, F_OK))
@@ -659,8 +688,7 @@ static struct container *read_now(struct pt_runtime_state *s, const char *id, en
 			goto found;
 		}
 	}
-	if (!s->dirs.crio_state || !s->dirs.crio_state[0] ||
-	    (rt != PT_RUNTIME_CRIO && rt != PT_RUNTIME_UNKNOWN) ||
+	if ((rt != PT_RUNTIME_CRIO && rt != PT_RUNTIME_UNKNOWN) || !crio_present(s) ||
 	    snprintf(path, sizeof(path), "%s/overlay-containers/%s/userdata/pidfile",
 		     s->dirs.crio_state, id) >= (int)sizeof(path) ||
 	    access(path, F_OK))
@@ -677,18 +705,23 @@ found:
 }
 
 void pt_runtime_state_ask(struct pt_runtime_state *s, const char *container_id,
-			  enum pt_runtime runtime, uint32_t pid, struct pt_runtime_answer *out)
+			  enum pt_runtime runtime, uint32_t pid, uint64_t exit_ns,
+			  struct pt_runtime_answer *out)
 {
 	struct container *c;
 
 	memset(out, 0, sizeof(*out));
 	if (!s || !container_id || !is_container_id(container_id, strlen(container_id)))
 		return;
-	/* The runtime wrote its files before the process could exit: take queued news first. */
-	drain(s);
+	/*
+	 * The runtime wrote its files before the process could exit: take queued
+	 * news first, unless none was queued when the last read found the queue empty.
+	 */
+	if (exit_ns >= s->drained_ns)
+		drain(s);
 	c = find(s, container_id);
 	if (!c || !c->main_pid) {
-		struct container *now = read_now(s, container_id, runtime);
+		struct container *now = read_now(s, c, container_id, runtime);
 
 		c = now ? now : c;
 	}

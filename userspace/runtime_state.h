@@ -71,12 +71,14 @@ void pt_runtime_state_free(struct pt_runtime_state *s);
 
 /*
  * What the runtime says about process @pid (a host pid) of container
- * @container_id (64 hex digits, from the cgroup path). @runtime narrows where
- * to look (PT_RUNTIME_UNKNOWN: everywhere). Never fails: an unknown container
- * leaves @out->known false.
+ * @container_id (64 hex digits, from the cgroup path), which exited at
+ * @exit_ns (CLOCK_MONOTONIC: what the runtime wrote before then is known).
+ * @runtime narrows where to look (PT_RUNTIME_UNKNOWN: everywhere). Never
+ * fails: an unknown container leaves @out->known false.
  */
 void pt_runtime_state_ask(struct pt_runtime_state *s, const char *container_id,
-			  enum pt_runtime runtime, uint32_t pid, struct pt_runtime_answer *out);
+			  enum pt_runtime runtime, uint32_t pid, uint64_t exit_ns,
+			  struct pt_runtime_answer *out);
 
 /*
  * The container's Kubernetes identity as its runtime recorded it, read once

@@ -148,12 +148,12 @@ static void test_main_pid_of_a_new_container(void **state)
 
 	make_bundle(f, CID, "container", "4242\n");
 	run_loop(f, 20);
-	pt_runtime_state_ask(f->s, CID, PT_RUNTIME_CONTAINERD, 4242, &a);
+	pt_runtime_state_ask(f->s, CID, PT_RUNTIME_CONTAINERD, 4242, pt_now_ns(), &a);
 	assert_true(a.known);
 	assert_int_equal(a.main_pid, 4242);
 	assert_int_equal(a.kind, PT_KIND_CONTAINER);
 	assert_false(a.exec);
-	pt_runtime_state_ask(f->s, CID, PT_RUNTIME_CONTAINERD, 4300, &a);
+	pt_runtime_state_ask(f->s, CID, PT_RUNTIME_CONTAINERD, 4300, pt_now_ns(), &a);
 	assert_int_equal(a.main_pid, 4242);
 	assert_false(a.exec);
 }
@@ -165,7 +165,7 @@ static void test_answer_takes_queued_news_first(void **state)
 	struct pt_runtime_answer a;
 
 	make_bundle(f, SBX, "sandbox", "100");
-	pt_runtime_state_ask(f->s, SBX, PT_RUNTIME_UNKNOWN, 100, &a);
+	pt_runtime_state_ask(f->s, SBX, PT_RUNTIME_UNKNOWN, 100, pt_now_ns(), &a);
 	assert_true(a.known);
 	assert_int_equal(a.main_pid, 100);
 	assert_int_equal(a.kind, PT_KIND_SANDBOX);
@@ -184,7 +184,7 @@ static void test_exec_pid_file_is_remembered_after_it_goes(void **state)
 	snprintf(path, sizeof(path), "%s/%s.pid", dir, EXEC);
 	assert_int_equal(unlink(path), 0); /* ExecSync returned */
 	run_loop(f, 20);
-	pt_runtime_state_ask(f->s, CID, PT_RUNTIME_CONTAINERD, 5151, &a);
+	pt_runtime_state_ask(f->s, CID, PT_RUNTIME_CONTAINERD, 5151, pt_now_ns(), &a);
 	assert_true(a.known);
 	assert_true(a.exec);
 	/* Not a process of this container: its command line is not read. */
@@ -204,7 +204,7 @@ static void test_facts_outlive_the_bundle(void **state)
 	snprintf(dir, sizeof(dir), "%s/%s", f->tasks, CID);
 	remove_tree(dir);
 	run_loop(f, 20);
-	pt_runtime_state_ask(f->s, CID, PT_RUNTIME_CONTAINERD, 4242, &a);
+	pt_runtime_state_ask(f->s, CID, PT_RUNTIME_CONTAINERD, 4242, pt_now_ns(), &a);
 	assert_true(a.known);
 	assert_int_equal(a.main_pid, 4242);
 	assert_int_equal(pt_runtime_state_meta(f->s, CID, &meta, NULL, 0), 0);
@@ -226,7 +226,7 @@ static void test_existing_bundles_are_read_at_start(void **state)
 	dirs.containerd_state = f->state;
 	dirs.crio_state = dirs.crio_storage = dirs.docker_root = "";
 	assert_int_equal(pt_runtime_state_new(f->loop, &dirs, &s2, NULL, 0), 0);
-	pt_runtime_state_ask(s2, CID, PT_RUNTIME_CONTAINERD, 777, &a);
+	pt_runtime_state_ask(s2, CID, PT_RUNTIME_CONTAINERD, 777, pt_now_ns(), &a);
 	assert_int_equal(a.main_pid, 777);
 	pt_runtime_state_free(s2);
 }
@@ -240,7 +240,7 @@ static void test_crio_pidfile_read_on_demand(void **state)
 	snprintf(dir, sizeof(dir), "%s/crio/overlay-containers/%s/userdata", f->dir, CRIO);
 	mkdirs(dir);
 	write_renamed(dir, "pidfile", "8080");
-	pt_runtime_state_ask(f->s, CRIO, PT_RUNTIME_CRIO, 8080, &a);
+	pt_runtime_state_ask(f->s, CRIO, PT_RUNTIME_CRIO, 8080, pt_now_ns(), &a);
 	assert_true(a.known);
 	assert_int_equal(a.main_pid, 8080);
 }
@@ -250,16 +250,16 @@ static void test_unknown_and_garbage(void **state)
 	struct fixture *f = *state;
 	struct pt_runtime_answer a;
 
-	pt_runtime_state_ask(f->s, "not-an-id", PT_RUNTIME_UNKNOWN, 1, &a);
+	pt_runtime_state_ask(f->s, "not-an-id", PT_RUNTIME_UNKNOWN, 1, pt_now_ns(), &a);
 	assert_false(a.known);
-	pt_runtime_state_ask(f->s, CRIO, PT_RUNTIME_UNKNOWN, 1, &a);
+	pt_runtime_state_ask(f->s, CRIO, PT_RUNTIME_UNKNOWN, 1, pt_now_ns(), &a);
 	assert_false(a.known);
 	make_bundle(f, CID, "container", "12abc");
 	run_loop(f, 20);
-	pt_runtime_state_ask(f->s, CID, PT_RUNTIME_CONTAINERD, 12, &a);
+	pt_runtime_state_ask(f->s, CID, PT_RUNTIME_CONTAINERD, 12, pt_now_ns(), &a);
 	assert_int_equal(a.main_pid, 0);
 	assert_true(pt_runtime_state_stats(f->s)->read_errors > 0);
-	pt_runtime_state_ask(NULL, CID, PT_RUNTIME_CONTAINERD, 12, &a);
+	pt_runtime_state_ask(NULL, CID, PT_RUNTIME_CONTAINERD, 12, pt_now_ns(), &a);
 	assert_false(a.known);
 }
 
@@ -275,7 +275,7 @@ static void test_root_that_appears_later(void **state)
 	make_bundle(f, CID, "container", "999");
 	run_loop(f, 50);
 	remove_tree(f->tasks); /* gone before anyone asks: only the watch can know */
-	pt_runtime_state_ask(f->s, CID, PT_RUNTIME_CONTAINERD, 999, &a);
+	pt_runtime_state_ask(f->s, CID, PT_RUNTIME_CONTAINERD, 999, pt_now_ns(), &a);
 	assert_int_equal(a.main_pid, 999);
 }
 

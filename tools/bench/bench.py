@@ -211,6 +211,56 @@ def mem_kib(pid):
     return out
 
 
+def smaps_breakdown(pid):
+    """RSS and PSS (KiB) of each kind of mapping, from /proc/<pid>/smaps: the ring buffer
+    (anon_inode:bpf-map: its data pages mapped twice, plus the small mmapable maps), the heap
+    ([heap] and anonymous mappings: malloc's arenas and large blocks), stacks, the binary,
+    each shared library, and the rest (vdso, vvar). "own" is the agent's own memory as issue
+    11 defines it: RSS without the ring-buffer mapping, and PSS without it."""
+    exe = os.path.realpath(f"/proc/{pid}/exe")
+    kinds, libs, cur = {}, {}, None
+    for line in read(f"/proc/{pid}/smaps").splitlines():
+        m = re.match(r"^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$", line)
+        if m:
+            name = m.group(1).strip()
+            if name == "anon_inode:bpf-map":
+                kind = "ring"
+            elif name in ("[heap]", ""):
+                kind = "heap"
+            elif name.startswith("[stack"):
+                kind = "stack"
+            elif name == exe or name.startswith(exe + " "):
+                kind = "binary"
+            elif name.startswith("/") and ".so" in os.path.basename(name):
+                kind = "libraries"
+                cur_lib = libs.setdefault(os.path.basename(name), {"rss": 0, "pss": 0})
+            else:
+                kind = "other"
+            cur = kinds.setdefault(kind, {"rss": 0, "pss": 0})
+            continue
+        k, _, v = line.partition(":")
+        if cur is not None and k in ("Rss", "Pss"):
+            cur[k.lower()] += int(v.split()[0])
+            if kind == "libraries":
+                cur_lib[k.lower()] += int(v.split()[0])
+    for k in ("ring", "heap", "stack", "binary", "libraries", "other"):
+        kinds.setdefault(k, {"rss": 0, "pss": 0})
+    total = {x: sum(v[x] for v in kinds.values()) for x in ("rss", "pss")}
+    own = {x: total[x] - kinds["ring"][x] for x in ("rss", "pss")}
+    top = sorted(libs.items(), key=lambda kv: -kv[1]["rss"])
+    return {"total": total, "own": own, **kinds, "libs": dict(top), "nr_libs": len(libs)}
+
+
+def smaps_line(b):
+    """One line: where the agent's own memory is (RSS / PSS, MiB)."""
+    def mib(d):
+        return f"{d['rss'] / 1024:.1f}/{d['pss'] / 1024:.1f}"
+    top = ", ".join(f"{n.split('.so')[0]} {mib(d)}" for n, d in list(b["libs"].items())[:3])
+    return (f"own {mib(b['own'])}: heap {mib(b['heap'])}, {b['nr_libs']} libraries {mib(b['libraries'])} "
+            f"(largest {top}), binary {mib(b['binary'])}, stack {mib(b['stack'])}, other {mib(b['other'])}; "
+            f"ring-buffer mapping {mib(b['ring'])}")
+
+
 def bpf_programs(pid):
     """{prog_id: {"ns", "cnt", "tp"}} for the BPF programs whose fds pid holds."""
     progs, tps = {}, {}
@@ -787,8 +837,10 @@ def cluster(a, v2, results):
         pt = start_cluster_agent(srv, "cluster-latency", a.podtrail_arg)
         m = mem_kib(pt.pid)
         out["rss_synced_kib"], out["pods_cached"], out["mem_synced"] = m["VmRSS"], npods, m
+        out["smaps_synced"] = smaps_breakdown(pt.pid)
         log(f"RSS with {npods} pods cached: {m['VmRSS'] / 1024:.1f} MiB (ring-buffer mapping "
             f"{m['ring'] / 1024:.1f} MiB, anonymous {m.get('RssAnon', 0) / 1024:.1f} MiB)")
+        log(f"memory with {npods} pods cached, RSS/PSS MiB: {smaps_line(out['smaps_synced'])}")
         if shutil.which("bpftrace"):
             clock = Bpftrace(BPFTRACE_CLOCK, "cluster-clock")
             clock.wait_attached()
@@ -1109,6 +1161,12 @@ def summarize(results, a):
             f"{(m['VmRSS'] - m['ring'] - m.get('RssAnon', 0)) / 1024:.1f} MiB", "", "", "", "", "rss_breakdown")
         row(f"  RSS without the ring-buffer mapping", f"{m['own'] / 1024:.1f} MiB", "", "", "< 16 MiB",
             v(m["own"] / 1024 < 16), "rss_1000_pods_own")
+        b = cl.get("smaps_synced")
+        if b:
+            row("  PSS (pages shared with other processes counted in part), without the ring",
+                f"{b['own']['pss'] / 1024:.1f} MiB (with it {b['total']['pss'] / 1024:.1f})", "", "", "< 16 MiB",
+                v(b["own"]["pss"] / 1024 < 16), "pss_1000_pods_own")
+            row("  where it is, RSS/PSS MiB (smaps)", smaps_line(b), "", "", "", "", "mem_smaps")
     ch = results.get("churn")
     if ch and "rss_settled_kib" in ch:
         grew = (ch["rss_settled_kib"] - ch["rss_start_kib"]) / 1024

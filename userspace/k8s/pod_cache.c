@@ -14,6 +14,7 @@ struct cached_pod {
 	struct pt_pod pod;
 	uint64_t deleted_ns; /* 0 while live */
 	struct cached_pod *next;
+	struct pt_pod_container containers[]; /* the pod's, in the same block */
 };
 
 struct slot {
@@ -194,9 +195,9 @@ int pt_pod_cache_new(uint64_t tombstone_ns, struct pt_pod_cache **out)
 	return 0;
 }
 
+/* The containers live in the pod's own allocation (see pt_pod_cache_upsert). */
 static void free_pod(struct cached_pod *cp)
 {
-	pt_pod_free(&cp->pod);
 	free(cp);
 }
 
@@ -247,7 +248,13 @@ static void remove_pod(struct pt_pod_cache *c, struct cached_pod *victim)
 int pt_pod_cache_upsert(struct pt_pod_cache *c, struct pt_pod *pod, uint64_t now_ns)
 {
 	struct cached_pod *old = find_pod(c, pod->uid);
-	struct cached_pod *cp = calloc(1, sizeof(*cp));
+	/*
+	 * One block with the containers, made now: a list's pods are parsed while
+	 * its JSON tree is alive, and their own blocks, kept, would pin pages all
+	 * over the tree's freed memory (3.4 KiB a pod instead of 1.2).
+	 */
+	struct cached_pod *cp =
+	    calloc(1, sizeof(*cp) + pod->n_containers * sizeof(struct pt_pod_container));
 	size_t ids = 2 * pod->n_containers;
 	size_t uids = pod->mirror_uid[0] ? 2 : 1;
 
@@ -261,6 +268,11 @@ int pt_pod_cache_upsert(struct pt_pod_cache *c, struct pt_pod *pod, uint64_t now
 		return -ENOMEM;
 	}
 	cp->pod = *pod;
+	cp->pod.containers = cp->containers;
+	if (pod->n_containers)
+		memcpy(cp->containers, pod->containers,
+		       pod->n_containers * sizeof(struct pt_pod_container));
+	pt_pod_free(pod);
 	memset(pod, 0, sizeof(*pod));
 	cp->next = c->pods;
 	c->pods = cp;
