@@ -89,8 +89,8 @@ static __always_inline struct pid *pid_of_fd(int fd)
 	if (magic == ANON_INODE_FS_MAGIC)
 		return BPF_CORE_READ(file, private_data);
 	if (magic == PROC_SUPER_MAGIC) {
-		struct proc_inode *pi = (void *)inode - bpf_core_field_offset(struct proc_inode,
-									      vfs_inode);
+		struct proc_inode *pi =
+		    (void *)inode - bpf_core_field_offset(struct proc_inode, vfs_inode);
 
 		return BPF_CORE_READ(pi, pid);
 	}
