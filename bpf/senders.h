@@ -20,6 +20,9 @@
 /* Namespace levels a dying process looks itself up in: the host's, a pod's, one nested. */
 #define SENDER_LEVELS 3
 
+/* How long after it was sent a signal may still be what a process died of. */
+#define SENDER_MAX_AGE_NS (10ULL * 1000000000ULL)
+
 /* Filesystems a pidfd_send_signal() file may come from. */
 #define ANON_INODE_FS_MAGIC 0x09041934
 #define PIDFS_MAGIC	    0x50494446
@@ -99,15 +102,23 @@ static __always_inline struct pid *pid_of_fd(int fd)
 
 /*
  * Does @k say who sent @sig to a process that started at @start_ns? A dying
- * process takes the sender of the signal it died of; one that exited by
- * itself, a stop signal it was sent (it obeyed it: the runtime's SIGTERM).
+ * process takes the sender of the signal it died of, sent in the last
+ * SENDER_MAX_AGE_NS; one that exited by itself, a stop signal it was sent
+ * (it obeyed it: the runtime's SIGTERM, however long ago).
  */
 static __always_inline bool sender_matches(const struct pt_killer *k, int sig, __u64 start_ns,
 					   __u64 stop_mask)
 {
 	if (!k || k->ktime_ns < start_ns)
 		return false;
-	return sig ? k->sig == sig : ((1ULL << (k->sig & 63)) & stop_mask) != 0;
+	if (!sig)
+		return ((1ULL << (k->sig & 63)) & stop_mask) != 0;
+	/*
+	 * A signal kills within moments of being sent. An older one of the
+	 * same number was handled or blocked: a later death by that signal
+	 * (a fault, a parent-death signal) is not its doing.
+	 */
+	return k->sig == sig && bpf_ktime_get_ns() - k->ktime_ns < SENDER_MAX_AGE_NS;
 }
 
 /* Take the entry under @key when it names the sender; @consume: a process's own key, used up. */
