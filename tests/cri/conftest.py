@@ -28,13 +28,8 @@ def containerd(tmp_path_factory):
     """The session's private containerd; at the end nothing of it may be left
     (shims, mounts, our pods' cgroups)."""
     require_root()
-    c = cri.Containerd(tmp_path_factory.mktemp("containerd"))
-    assert len(c.socket) < 100, f"socket path too long for AF_UNIX: {c.socket}"
-    try:
-        yield c.start()
-    finally:
-        left = c.stop()
-    assert not left, f"containerd left behind: {left} (forced: {c.cleaned})"
+    with cri.running_containerd(tmp_path_factory.mktemp("containerd")) as c:
+        yield c
 
 
 @pytest.fixture(scope="session")

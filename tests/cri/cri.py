@@ -8,6 +8,7 @@ import_images (OCI tarballs built with the standard library), Kubelet / Pod /
 Container / Exec (the kubelet's CRI calls and API status updates). Pods are
 hostNetwork (no CNI here) with the kubelet's cgroupfs layout
 /kubepods[/<qos>]/pod<uid>/<container id>."""
+import contextlib
 import datetime
 import glob
 import hashlib
@@ -201,6 +202,21 @@ state = "{state}"
   [plugins."io.containerd.internal.v1.opt"]
     path = "{opt}"
 """
+
+
+@contextlib.contextmanager
+def running_containerd(workdir, prepare=None):
+    """A started private containerd under @workdir (prepare(c) runs before the start,
+    e.g. to write a CNI config); at the end nothing of it may be left."""
+    c = Containerd(workdir)
+    assert len(c.socket) < 100, f"socket path too long for AF_UNIX: {c.socket}"
+    if prepare:
+        prepare(c)
+    try:
+        yield c.start()
+    finally:
+        left = c.stop()
+    assert not left, f"containerd left behind: {left} (forced: {c.cleaned})"
 
 
 class Containerd:

@@ -62,14 +62,10 @@ def network(workdir):
 def containerd(workdir, network):
     """A private containerd whose CRI plugin gives non-hostNetwork pods an address
     on the bridge; at the end nothing of it may be left."""
-    c = cri.Containerd(os.path.join(workdir, "containerd"))
-    assert len(c.socket) < 100, f"socket path too long for AF_UNIX: {c.socket}"
-    network.write_cni_config(os.path.join(c.dir, "cni"))
-    try:
-        yield c.start()
-    finally:
-        left = c.stop()
-    assert not left, f"containerd left behind: {left} (forced: {c.cleaned})"
+    with cri.running_containerd(
+            os.path.join(workdir, "containerd"),
+            prepare=lambda c: network.write_cni_config(os.path.join(c.dir, "cni"))) as c:
+        yield c
 
 
 @pytest.fixture(scope="session")

@@ -1064,7 +1064,7 @@ def summarize(results, a):
             runs_per_exit = med([sum(p["run_cnt"] for p in r["progs"].values()) / r["exits"] for r in pb])
             row("non-fatal signal (SIGCHLD): programs run (senders from the kill family)",
                 f(runs_per_exit, "{:.2f}", " runs per exit, all programs"), "-", "", "1 per exit",
-                v(runs_per_exit is not None and runs_per_exit < 1.01), "sigchld_kernel_ns")
+                v(runs_per_exit is not None and runs_per_exit < 1.01), "programs_per_boring_exit")
         else:
             row("non-fatal signal (SIGCHLD): kernel ns per run", f(c, unit=" ns"), "-", "", "< 150 ns",
                 v(c is not None and c < 150), "sigchld_kernel_ns")
