@@ -1,27 +1,66 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <string.h>
 #include "json_writer.h"
 
 void pt_json_begin(struct pt_json *j, FILE *f)
 {
 	j->f = f;
 	j->first = true;
+	j->len = 0;
+}
+
+void pt_json_flush(struct pt_json *j)
+{
+	if (j->len)
+		fwrite(j->buf, 1, j->len, j->f);
+	j->len = 0;
+}
+
+static void put(struct pt_json *j, const void *s, size_t n)
+{
+	if (n > sizeof(j->buf) - j->len) {
+		pt_json_flush(j);
+		if (n > sizeof(j->buf)) {
+			fwrite(s, 1, n, j->f);
+			return;
+		}
+	}
+	memcpy(j->buf + j->len, s, n);
+	j->len += n;
+}
+
+static void put_char(struct pt_json *j, char c)
+{
+	if (j->len == sizeof(j->buf))
+		pt_json_flush(j);
+	j->buf[j->len++] = c;
+}
+
+static void put_str(struct pt_json *j, const char *s)
+{
+	put(j, s, strlen(s));
+}
+
+void pt_json_raw_char(struct pt_json *j, char c)
+{
+	put_char(j, c);
 }
 
 static void key(struct pt_json *j, const char *k)
 {
 	if (!j->first)
-		putc(',', j->f);
+		put_char(j, ',');
 	j->first = false;
 	if (k) {
-		/* Keys are our own literals: no escaping, and no printf on the hot path. */
-		putc('"', j->f);
-		fputs(k, j->f);
-		fputs("\":", j->f);
+		/* Keys are our own literals: no escaping. */
+		put_char(j, '"');
+		put_str(j, k);
+		put(j, "\":", 2);
 	}
 }
 
 /* Decimal digits of @v, written without printf. */
-static void digits(FILE *f, uint64_t v, bool negative)
+static void digits(struct pt_json *j, uint64_t v, bool negative)
 {
 	char buf[24];
 	size_t i = sizeof(buf);
@@ -32,7 +71,7 @@ static void digits(FILE *f, uint64_t v, bool negative)
 	} while (v);
 	if (negative)
 		buf[--i] = '-';
-	fwrite(buf + i, 1, sizeof(buf) - i, f);
+	put(j, buf + i, sizeof(buf) - i);
 }
 
 /* Length of the valid UTF-8 sequence at @s, or 0. */
@@ -46,51 +85,53 @@ static int utf8_len(const unsigned char *s)
 	return n;
 }
 
-static void string(FILE *f, const char *v)
+static void string(struct pt_json *j, const char *v)
 {
+	static const char hex[] = "0123456789abcdef";
 	const unsigned char *s = (const unsigned char *)v;
 
-	putc('"', f);
+	put_char(j, '"');
 	while (*s) {
 		size_t plain = 0;
 		int n;
 
-		/* Runs of characters that need no escaping go out in one call. */
+		/* Runs of characters that need no escaping are copied in one go. */
 		while (s[plain] >= 0x20 && s[plain] < 0x7f && s[plain] != '"' && s[plain] != '\\')
 			plain++;
 		if (plain) {
-			fwrite(s, 1, plain, f);
+			put(j, s, plain);
 			s += plain;
 			continue;
 		}
 		if (*s == '"' || *s == '\\') {
-			putc('\\', f);
-			putc(*s++, f);
+			put_char(j, '\\');
+			put_char(j, (char)*s++);
 		} else if (*s < 0x20 || *s == 0x7f) {
-			fprintf(f, "\\u%04x", *s++);
-		} else if (*s < 0x80) {
-			putc(*s++, f);
+			char u[6] = { '\\', 'u', '0', '0', hex[*s >> 4], hex[*s & 15] };
+
+			put(j, u, sizeof(u));
+			s++;
 		} else if ((n = utf8_len(s)) > 0) {
-			fwrite(s, 1, (size_t)n, f);
+			put(j, s, (size_t)n);
 			s += n;
 		} else {
-			fputs("\\ufffd", f);
+			put_str(j, "\\ufffd");
 			s++;
 		}
 	}
-	putc('"', f);
+	put_char(j, '"');
 }
 
 void pt_json_object(struct pt_json *j, const char *k)
 {
 	key(j, k);
-	putc('{', j->f);
+	put_char(j, '{');
 	j->first = true;
 }
 
 void pt_json_end_object(struct pt_json *j)
 {
-	putc('}', j->f);
+	put_char(j, '}');
 	j->first = false;
 }
 
@@ -98,32 +139,32 @@ void pt_json_str(struct pt_json *j, const char *k, const char *val)
 {
 	key(j, k);
 	if (val && val[0])
-		string(j->f, val);
+		string(j, val);
 	else
-		fputs("null", j->f);
+		put_str(j, "null");
 }
 
 void pt_json_int(struct pt_json *j, const char *k, int64_t val)
 {
 	key(j, k);
 	/* The magnitude as unsigned: INT64_MIN has no positive twin. */
-	digits(j->f, val < 0 ? 0 - (uint64_t)val : (uint64_t)val, val < 0);
+	digits(j, val < 0 ? 0 - (uint64_t)val : (uint64_t)val, val < 0);
 }
 
 void pt_json_uint(struct pt_json *j, const char *k, uint64_t val)
 {
 	key(j, k);
-	digits(j->f, val, false);
+	digits(j, val, false);
 }
 
 void pt_json_bool(struct pt_json *j, const char *k, bool val)
 {
 	key(j, k);
-	fputs(val ? "true" : "false", j->f);
+	put_str(j, val ? "true" : "false");
 }
 
 void pt_json_null(struct pt_json *j, const char *k)
 {
 	key(j, k);
-	fputs("null", j->f);
+	put_str(j, "null");
 }

@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include "classify.h"
 #include "json_writer.h"
 #include "output.h"
@@ -18,20 +17,71 @@ void pt_output_header(FILE *f, enum pt_output_format fmt)
 	fflush(f);
 }
 
-/* RFC 3339 in UTC with nanoseconds, or milliseconds for the text table. */
+/* @v as exactly @width decimal digits at @out. */
+static char *put_digits(char *out, uint64_t v, int width)
+{
+	for (int i = width - 1; i >= 0; i--) {
+		out[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return out + width;
+}
+
+/*
+ * The proleptic Gregorian date of @days since 1970-01-01, by the
+ * era-of-400-years method: no libc time functions (and their time zone
+ * lock) on the hot path.
+ */
+static void civil_from_days(int64_t days, int64_t *year, unsigned *month, unsigned *day)
+{
+	int64_t z = days + 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	uint64_t doe = (uint64_t)(z - era * 146097);
+	uint64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	uint64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	uint64_t mp = (5 * doy + 2) / 153;
+
+	*day = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+	*month = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+	*year = (int64_t)yoe + era * 400 + (*month <= 2);
+}
+
+/* RFC 3339 in UTC with nanoseconds, or milliseconds for the text table; @buf holds 40. */
 static void format_time(int64_t wall_ns, bool nanos, char *buf, size_t len)
 {
-	time_t secs = (time_t)(wall_ns / 1000000000LL);
-	struct tm tm;
-	size_t n;
+	int64_t secs = wall_ns / 1000000000LL, frac = wall_ns % 1000000000LL;
+	int64_t days, year;
+	unsigned month, day, sod;
+	char *p = buf;
 
-	gmtime_r(&secs, &tm);
-	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (nanos)
-		snprintf(buf + n, len - n, ".%09lldZ", (long long)(wall_ns % 1000000000LL));
-	else
-		snprintf(buf + n, len - n, ".%03lldZ",
-			 (long long)(wall_ns % 1000000000LL / 1000000));
+	if (frac < 0) {
+		frac += 1000000000LL;
+		secs--;
+	}
+	days = secs / 86400;
+	if (secs % 86400 < 0)
+		days--;
+	sod = (unsigned)(secs - days * 86400);
+	civil_from_days(days, &year, &month, &day);
+	if (len < 40 || year < 0 || year > 9999) {
+		snprintf(buf, len, "%lld.%09lld", (long long)secs, (long long)frac);
+		return;
+	}
+	p = put_digits(p, (uint64_t)year, 4);
+	*p++ = '-';
+	p = put_digits(p, month, 2);
+	*p++ = '-';
+	p = put_digits(p, day, 2);
+	*p++ = 'T';
+	p = put_digits(p, sod / 3600, 2);
+	*p++ = ':';
+	p = put_digits(p, sod / 60 % 60, 2);
+	*p++ = ':';
+	p = put_digits(p, sod % 60, 2);
+	*p++ = '.';
+	p = nanos ? put_digits(p, (uint64_t)frac, 9) : put_digits(p, (uint64_t)frac / 1000000, 3);
+	*p++ = 'Z';
+	*p = '\0';
 }
 
 /* "pod/ns/name/container", "pod/<uid>/<id12>", "unit/foo.service", "cgroup/<path>" */
@@ -265,7 +315,8 @@ static int write_json(FILE *f, const struct pt_emitted *e)
 	json_killer(&j, e->ev, &e->where->killer_cgroup);
 	json_oom(&j, &e->ev->oom, &e->where->oom);
 	pt_json_end_object(&j);
-	putc('\n', f);
+	pt_json_raw_char(&j, '\n');
+	pt_json_flush(&j);
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "json_writer.h"
 
 /* What the calls in @fill write, as one string (the caller frees it). */
@@ -22,6 +23,7 @@ static char *written(void (*fill)(struct pt_json *j))
 	pt_json_object(&j, NULL);
 	fill(&j);
 	pt_json_end_object(&j);
+	pt_json_flush(&j);
 	fclose(f);
 	return buf;
 }
@@ -66,11 +68,40 @@ static void test_keys_objects_and_escapes(void **state)
 	free(s);
 }
 
+/* A string longer than the writer's own buffer, escapes at its edges: nothing lost or doubled. */
+static char long_value[5001];
+
+static void long_string(struct pt_json *j)
+{
+	pt_json_str(j, "long", long_value);
+}
+
+static void test_values_longer_than_the_buffer(void **state)
+{
+	char *expected = malloc(sizeof(long_value) * 2 + 32), *s, *p;
+
+	assert_non_null(expected);
+	for (size_t i = 0; i + 1 < sizeof(long_value); i++)
+		long_value[i] = i % 2047 == 0 ? '"' : (char)('a' + i % 26);
+	p = expected + sprintf(expected, "{\"long\":\"");
+	for (size_t i = 0; long_value[i]; i++) {
+		if (long_value[i] == '"')
+			*p++ = '\\';
+		*p++ = long_value[i];
+	}
+	strcpy(p, "\"}");
+	s = written(long_string);
+	assert_string_equal(s, expected);
+	free(s);
+	free(expected);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_numbers_at_their_limits),
 		cmocka_unit_test(test_keys_objects_and_escapes),
+		cmocka_unit_test(test_values_longer_than_the_buffer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

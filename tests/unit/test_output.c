@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "cgroup_path.h"
 #include "output.h"
 
@@ -200,6 +201,29 @@ static void test_json_escapes_quotes_backslashes_and_control_bytes(void **state)
 	free(out);
 }
 
+/* The hand-made RFC 3339 time equals gmtime()'s: leap days, 2100, the last second of int64 nanoseconds. */
+static void test_json_time_matches_gmtime(void **state)
+{
+	static const int64_t secs[] = { 0,	    951782400,	951868799, 4107542399,
+					1709251199, 1735689599, 9223372036 };
+
+	for (size_t i = 0; i < sizeof(secs) / sizeof(secs[0]); i++) {
+		struct scene s;
+		char expected[64], *out;
+		time_t t = (time_t)secs[i];
+		struct tm tm;
+
+		main_exit(&s, PATH);
+		s.e.wall_ns = secs[i] * 1000000000LL + 7;
+		gmtime_r(&t, &tm);
+		strftime(expected, sizeof(expected), "{\"time\":\"%Y-%m-%dT%H:%M:%S.000000007Z\"",
+			 &tm);
+		out = written(PT_OUTPUT_JSON, &s);
+		assert_memory_equal(out, expected, strlen(expected));
+		free(out);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -210,6 +234,7 @@ int main(void)
 		cmocka_unit_test(test_text_control_bytes_become_question_marks),
 		cmocka_unit_test(test_json_line_has_every_field),
 		cmocka_unit_test(test_json_escapes_quotes_backslashes_and_control_bytes),
+		cmocka_unit_test(test_json_time_matches_gmtime),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
