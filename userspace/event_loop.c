@@ -22,10 +22,16 @@ struct deadline {
 	void *ctx;
 };
 
+#define MAX_EVENTS 16
+
 struct pt_loop {
 	int epfd;
 	bool stop;
 	bool dispatching;
+	/* The last wait's ready fds, and a time at or before the one it collected them. */
+	int nr_ready;
+	int ready_fds[MAX_EVENTS];
+	uint64_t collected_after_ns;
 	struct watch *watches;
 	struct watch *graveyard; /* removed while dispatching */
 	struct deadline deadlines[PT_LOOP_MAX_DEADLINES];
@@ -38,6 +44,7 @@ int pt_loop_new(struct pt_loop **out)
 
 	if (!loop)
 		return -ENOMEM;
+	loop->nr_ready = -1;
 	loop->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (loop->epfd < 0) {
 		int e = -errno;
@@ -177,11 +184,26 @@ static void run_deadlines(struct pt_loop *loop)
 
 int pt_loop_run_once(struct pt_loop *loop, int timeout_ms)
 {
-	struct epoll_event evs[16];
-	int n = epoll_wait(loop->epfd, evs, 16, wait_ms(loop, timeout_ms));
+	struct epoll_event evs[MAX_EVENTS];
+	int ms = wait_ms(loop, timeout_ms);
+	uint64_t called_ns = pt_now_ns();
+	int n = epoll_wait(loop->epfd, evs, MAX_EVENTS, ms);
 
+	loop->nr_ready = -1;
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
+	/*
+	 * A full array may have left ready fds out; otherwise every fd not in
+	 * it was not ready when the kernel looked, which was after the call
+	 * and, when the wait timed out, after its timeout.
+	 */
+	if (n < MAX_EVENTS) {
+		loop->nr_ready = n;
+		loop->collected_after_ns =
+		    called_ns + (n == 0 && ms > 0 ? (uint64_t)ms * 1000000 : 0);
+		for (int i = 0; i < n; i++)
+			loop->ready_fds[i] = ((struct watch *)evs[i].data.ptr)->fd;
+	}
 	loop->dispatching = true;
 	for (int i = 0; i < n && !loop->stop; i++) {
 		struct watch *w = evs[i].data.ptr;
@@ -198,6 +220,17 @@ int pt_loop_run_once(struct pt_loop *loop, int timeout_ms)
 	}
 	run_deadlines(loop);
 	return 0;
+}
+
+bool pt_loop_fd_was_idle(const struct pt_loop *loop, int fd, uint64_t *at_ns)
+{
+	if (loop->nr_ready < 0)
+		return false;
+	for (int i = 0; i < loop->nr_ready; i++)
+		if (loop->ready_fds[i] == fd)
+			return false;
+	*at_ns = loop->collected_after_ns;
+	return true;
 }
 
 int pt_loop_run(struct pt_loop *loop)

@@ -22,6 +22,12 @@ int pt_loop_add(struct pt_loop *loop, int fd, uint32_t events, pt_fd_handler fn,
 int pt_loop_remove(struct pt_loop *loop, int fd);
 /* Wait up to @timeout_ms (-1: forever) and handle what fired; returns 0 or -errno. */
 int pt_loop_run_once(struct pt_loop *loop, int timeout_ms);
+/*
+ * Whether the last wait found @fd not ready (level-triggered: nothing to
+ * read), and a time at or before the moment it looked: @at_ns. False when
+ * it cannot tell (no wait yet, a failed one, or one that filled its array).
+ */
+bool pt_loop_fd_was_idle(const struct pt_loop *loop, int fd, uint64_t *at_ns);
 /* Run until pt_loop_stop(); returns 0 or -errno from epoll_wait. */
 int pt_loop_run(struct pt_loop *loop);
 void pt_loop_stop(struct pt_loop *loop);

@@ -715,8 +715,17 @@ void pt_runtime_state_ask(struct pt_runtime_state *s, const char *container_id,
 		return;
 	/*
 	 * The runtime wrote its files before the process could exit: take queued
-	 * news first, unless none was queued when the last read found the queue empty.
+	 * news first, unless none was queued when the last read found the queue
+	 * empty, or when the loop's last wait found the inotify fd not ready (its
+	 * events are read in the same batch when it was).
 	 */
+	if (exit_ns >= s->drained_ns) {
+		uint64_t idle_ns;
+
+		if (pt_loop_fd_was_idle(s->loop, s->inotify_fd, &idle_ns) &&
+		    idle_ns > s->drained_ns)
+			s->drained_ns = idle_ns;
+	}
 	if (exit_ns >= s->drained_ns)
 		drain(s);
 	c = find(s, container_id);

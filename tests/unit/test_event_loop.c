@@ -7,6 +7,8 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/epoll.h>
+#include <unistd.h>
 #include "event_loop.h"
 
 struct hits {
@@ -84,6 +86,52 @@ static void test_deadlines_are_few(void **state)
 	pt_loop_free(h.loop);
 }
 
+static void on_readable(void *ctx, int fd, uint32_t events)
+{
+	char c;
+
+	(*(int *)ctx)++;
+	assert_int_equal(read(fd, &c, 1), 1);
+}
+
+/* What the last wait saw of an fd: not ready, and since when at the latest. */
+static void test_last_wait_tells_idle_fds(void **state)
+{
+	struct pt_loop *loop;
+	int quiet[2], busy[2], reads = 0;
+	uint64_t before, at = 0;
+
+	assert_int_equal(pt_loop_new(&loop), 0);
+	assert_int_equal(pipe(quiet), 0);
+	assert_int_equal(pipe(busy), 0);
+	assert_int_equal(pt_loop_add(loop, quiet[0], EPOLLIN, on_readable, &reads), 0);
+	assert_int_equal(pt_loop_add(loop, busy[0], EPOLLIN, on_readable, &reads), 0);
+	/* No wait yet: nothing is known. */
+	assert_false(pt_loop_fd_was_idle(loop, quiet[0], &at));
+
+	/* A wait that timed out: idle until at least its timeout. */
+	before = pt_now_ns();
+	assert_int_equal(pt_loop_run_once(loop, 20), 0);
+	assert_true(pt_loop_fd_was_idle(loop, quiet[0], &at));
+	assert_true(at >= before + 20000000ULL);
+	assert_true(at <= pt_now_ns());
+
+	/* A wait that returned a ready fd: that one was not idle, the other was after the call. */
+	assert_int_equal(write(busy[1], "x", 1), 1);
+	before = pt_now_ns();
+	assert_int_equal(pt_loop_run_once(loop, 1000), 0);
+	assert_int_equal(reads, 1);
+	assert_false(pt_loop_fd_was_idle(loop, busy[0], &at));
+	assert_true(pt_loop_fd_was_idle(loop, quiet[0], &at));
+	assert_true(at >= before && at <= pt_now_ns());
+
+	pt_loop_free(loop);
+	for (int i = 0; i < 2; i++) {
+		close(quiet[i]);
+		close(busy[i]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -91,6 +139,7 @@ int main(void)
 		cmocka_unit_test(test_cancelled_deadline_does_not_fire),
 		cmocka_unit_test(test_handler_rearms_its_deadline),
 		cmocka_unit_test(test_deadlines_are_few),
+		cmocka_unit_test(test_last_wait_tells_idle_fds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
