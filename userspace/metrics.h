@@ -27,6 +27,7 @@ struct pt_metrics_snapshot {
 	struct pt_pipeline_stats pipeline;
 	uint64_t sink_errors;
 	struct pt_runtime_state_stats runtime;
+	struct pt_cgroup_ids_stats cgroup_ids;
 	struct pt_cluster_metrics cluster; /* last: it ends with a pointer, not a counter */
 };
 
