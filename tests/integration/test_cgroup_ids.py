@@ -8,9 +8,10 @@ import time
 
 import pytest
 
+# The same daemons as test_events.py's scenarios (both attach flavours, nothing lost or missed).
+from test_events import daemon  # noqa: F401 (a fixture)
 from conftest import (V1_MEMORY, V2_ROOT, Cgroup, Daemon, cgroupfs_path, container_id, pod_uid,
                       run_in_cgroup, systemd_path)
-
 
 
 def crash_in_new_cgroup(root, rel):
@@ -36,16 +37,6 @@ def crash_in_new_cgroup(root, rel):
     elapsed = time.monotonic() - start
     assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGSEGV
     return pid, elapsed
-
-
-@pytest.fixture(scope="module", params=["tp_btf", "tracepoint"])
-def daemon(request):
-    d = Daemon(["--attach", request.param])
-    yield d
-    assert d.stop() == 0, d.stderr()
-    assert d.totals["lost"] == 0, d.totals
-    assert d.totals["decode_errors"] == 0, d.totals
-    assert d.totals["cgroup_misses"] == 0, d.totals
 
 
 @pytest.mark.parametrize("hier,layout", [("v2", "cgroupfs"), ("v2", "systemd"),
