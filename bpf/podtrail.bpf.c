@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * podtrail's kernel side: process exits, fatal signals and OOM kills.
+ * podtrail's kernel side: process exits, fatal signals, OOM kills, and the
+ * cgroups made and removed (so that exit records carry ids, not names).
  *
  * Each hook has a tp_btf program and a classic tracepoint twin; userspace
  * probes the kernel and loads one of each pair. Boring exits are counted in
@@ -323,7 +324,7 @@ static __always_inline int handle_exit(struct task_struct *task, bool btf)
 	cgrp = task_attribution_cgroup(task, &v1);
 	if (v1)
 		flags |= PT_FLAG_CGROUP_V1;
-	read_cgroup(cgrp, &rec->cgroup, &flags);
+	read_cgroup(cgrp, &rec->cgroup);
 	pcgrp = task_attribution_cgroup(parent, &pv1);
 	if (cgroup_id_of(pcgrp) != rec->cgroup.id)
 		flags |= PT_FLAG_PARENT_OTHER_CGROUP;
@@ -419,7 +420,7 @@ static __always_inline __u64 remember_sender(struct pt_sender_key *key, int sig,
 		struct cgroup *cgrp = task_attribution_cgroup(sender, &v1);
 
 		k.cgroup_id = cgroup_id_of(cgrp);
-		read_cgroup_leaf(cgrp, k.cgroup_leaf);
+		k.cgroup_hierarchy_id = cgroup_hierarchy_of(cgrp);
 	}
 	old = bpf_map_lookup_elem(&killers, key);
 	if (old)
@@ -712,4 +713,81 @@ int oom_tp(struct trace_event_raw_mark_victim *ctx)
 	count(st, PT_CNT_OOM_SENT);
 	bpf_ringbuf_submit(rec, submit_flags(st, true));
 	return 0;
+}
+
+/* ---- cgroups ------------------------------------------------------------- */
+
+/*
+ * The v1 hierarchy of the memory controller (/proc/cgroups), set by
+ * userspace: exit records name a cgroup of it or of v2 (hierarchy 0), so
+ * the other v1 hierarchies' cgroups are not sent. ~0: send them all.
+ */
+const volatile __u32 memory_hierarchy_id = ~0U;
+
+/*
+ * One record per cgroup made or removed. No wake-up of its own: nothing
+ * waits on it, and the exit records that need it come after it.
+ */
+static __always_inline int send_cgroup(__u16 kind, __u32 hierarchy_id, __u64 id, __u32 level,
+				       const char *path)
+{
+	struct pt_percpu_state *st;
+	struct pt_cgroup_record *rec;
+
+	if (hierarchy_id != 0 && memory_hierarchy_id != ~0U && hierarchy_id != memory_hierarchy_id)
+		return 0;
+	st = percpu();
+	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
+	if (!rec) {
+		count(st, PT_CNT_RINGBUF_LOST);
+		return 0;
+	}
+	fill_header(&rec->hdr, kind, sizeof(*rec));
+	rec->cgroup.id = id;
+	rec->cgroup.hierarchy_id = hierarchy_id;
+	rec->cgroup.level = level;
+	if (bpf_probe_read_kernel_str(rec->path, sizeof(rec->path), path) < 0)
+		rec->path[0] = '\0';
+	count(st, PT_CNT_CGROUP_SENT);
+	bpf_ringbuf_submit(rec, submit_flags(st, false));
+	return 0;
+}
+
+static __always_inline int send_cgroup_btf(__u16 kind, struct cgroup *cgrp, const char *path)
+{
+	return send_cgroup(kind, cgroup_hierarchy_of(cgrp), cgroup_id_of(cgrp),
+			   BPF_CORE_READ(cgrp, level), path);
+}
+
+/* The classic record's path is a __data_loc: offset in the low 16 bits. */
+static __always_inline int send_cgroup_tp(__u16 kind, struct trace_event_raw_cgroup *ctx)
+{
+	__u32 loc = ctx->__data_loc_path;
+
+	return send_cgroup(kind, (__u32)ctx->root, ctx->id, (__u32)ctx->level,
+			   (const char *)ctx + (loc & 0xffff));
+}
+
+SEC("tp_btf/cgroup_mkdir")
+int BPF_PROG(cgroup_mkdir_btf, struct cgroup *cgrp, const char *path)
+{
+	return send_cgroup_btf(PT_RECORD_CGROUP_MKDIR, cgrp, path);
+}
+
+SEC("tp_btf/cgroup_rmdir")
+int BPF_PROG(cgroup_rmdir_btf, struct cgroup *cgrp, const char *path)
+{
+	return send_cgroup_btf(PT_RECORD_CGROUP_RMDIR, cgrp, path);
+}
+
+SEC("tracepoint/cgroup/cgroup_mkdir")
+int cgroup_mkdir_tp(struct trace_event_raw_cgroup *ctx)
+{
+	return send_cgroup_tp(PT_RECORD_CGROUP_MKDIR, ctx);
+}
+
+SEC("tracepoint/cgroup/cgroup_rmdir")
+int cgroup_rmdir_tp(struct trace_event_raw_cgroup *ctx)
+{
+	return send_cgroup_tp(PT_RECORD_CGROUP_RMDIR, ctx);
 }

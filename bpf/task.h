@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Verifier-facing helpers that read a task: its cgroup (v2, or the v1
- * memory hierarchy when the task sits at the v2 root), the names of that
- * cgroup and its ancestors, its pid namespace, and its memory cgroup limit.
+ * memory hierarchy when the task sits at the v2 root) as an id and a
+ * hierarchy, its pid namespace, and its memory cgroup limit.
  * Everything goes through CO-RE so one object loads on 5.8 .. 6.18.
  */
 #ifndef PODTRAIL_BPF_TASK_H
@@ -63,33 +63,28 @@ static __always_inline __u64 cgroup_id_of(struct cgroup *cgrp)
 	return cgrp ? BPF_CORE_READ(cgrp, kn, id) : 0;
 }
 
-/* Fill @out with the id, depth and names of @cgrp and its ancestors. */
-static __always_inline void read_cgroup(struct cgroup *cgrp, struct pt_cgroup *out, __u32 *flags)
+static __always_inline __u32 cgroup_hierarchy_of(struct cgroup *cgrp)
 {
-	struct kernfs_node *kn;
-	const char *name;
-	int level;
-
-	out->id = 0;
-	out->depth = 0;
-	if (!cgrp)
-		return;
-	kn = BPF_CORE_READ(cgrp, kn);
-	level = BPF_CORE_READ(cgrp, level);
-	out->id = BPF_CORE_READ(kn, id);
-	out->depth = level;
-	if (level > PT_CGROUP_LEVELS)
-		*flags |= PT_FLAG_CGROUP_TRUNCATED;
-	for (int i = 0; i < PT_CGROUP_LEVELS; i++) {
-		if (i >= level || !kn)
-			break;
-		name = BPF_CORE_READ(kn, name);
-		bpf_probe_read_kernel_str(out->names[i], PT_CGROUP_NAME_LEN, name);
-		kn = kn_parent(kn);
-	}
+	return cgrp ? BPF_CORE_READ(cgrp, root, hierarchy_id) : 0;
 }
 
-/* The leaf name alone, for the sender of a signal. */
+/*
+ * Where @cgrp sits: its id and hierarchy, no names. Userspace knows the
+ * path of every cgroup from its walk at start and the mkdir records.
+ */
+static __always_inline void read_cgroup(struct cgroup *cgrp, struct pt_cgroup *out)
+{
+	out->id = 0;
+	out->hierarchy_id = 0;
+	out->level = 0;
+	if (!cgrp)
+		return;
+	out->id = cgroup_id_of(cgrp);
+	out->hierarchy_id = cgroup_hierarchy_of(cgrp);
+	out->level = BPF_CORE_READ(cgrp, level);
+}
+
+/* The leaf name alone, for the memory cgroup an OOM kill enforced. */
 static __always_inline void read_cgroup_leaf(struct cgroup *cgrp, char *buf)
 {
 	const char *name;

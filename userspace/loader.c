@@ -137,6 +137,7 @@ static void set_rodata(struct podtrail_bpf *skel, const struct pt_loader_config 
 	ro->fatal_signal_mask = pt_fatal_signal_mask();
 	ro->wakeup_interval_ns = cfg->wakeup_interval_ns;
 	ro->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
+	ro->memory_hierarchy_id = cfg->memory_hierarchy_id;
 }
 
 static int open_flavour(const struct pt_loader_config *cfg, bool btf, bool syscalls,
@@ -153,6 +154,10 @@ static int open_flavour(const struct pt_loader_config *cfg, bool btf, bool sysca
 	bpf_program__set_autoload(skel->progs.exit_btf, btf);
 	bpf_program__set_autoload(skel->progs.exit_tp, !btf);
 	choose_sender_programs(skel, btf, syscalls);
+	bpf_program__set_autoload(skel->progs.cgroup_mkdir_btf, btf);
+	bpf_program__set_autoload(skel->progs.cgroup_rmdir_btf, btf);
+	bpf_program__set_autoload(skel->progs.cgroup_mkdir_tp, !btf);
+	bpf_program__set_autoload(skel->progs.cgroup_rmdir_tp, !btf);
 	err = podtrail_bpf__load(skel);
 	if (err) {
 		podtrail_bpf__destroy(skel);

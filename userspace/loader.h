@@ -2,6 +2,8 @@
 /*
  * Opens, configures, loads and attaches the BPF programs. Probes the kernel:
  * tp_btf programs where they load, classic tracepoints where they do not.
+ * The cgroup programs are attached with the rest, before userspace walks
+ * the hierarchies, so that no cgroup falls between the walk and them.
  */
 #ifndef PODTRAIL_LOADER_H
 #define PODTRAIL_LOADER_H
@@ -33,6 +35,8 @@ struct pt_loader_config {
 	size_t nr_shim_names;
 	uint64_t wakeup_interval_ns;
 	uint32_t ringbuf_bytes; /* a power of two, at least one page */
+	/* v1 hierarchy of the memory controller: its cgroups and v2's are sent; UINT32_MAX: all. */
+	uint32_t memory_hierarchy_id;
 	enum pt_attach_mode mode;
 	enum pt_senders_mode senders;
 };

@@ -20,9 +20,10 @@ def daemon(request):
     d = Daemon(["--attach", request.param])
     yield d
     assert d.stop() == 0, d.stderr()
-    # Nothing may be lost, and every record must decode, in any scenario.
+    # Nothing may be lost, every record must decode and every cgroup id be known, in any scenario.
     assert d.totals["lost"] == 0, d.totals
     assert d.totals["decode_errors"] == 0, d.totals
+    assert d.totals["cgroup_misses"] == 0, d.totals
 
 
 @pytest.fixture(params=["cgroupfs-v2", "systemd-v2", "cgroupfs-v1", "systemd-v1"])

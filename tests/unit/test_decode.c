@@ -23,12 +23,8 @@ static void exit_record(struct pt_exit_record *r)
 	strcpy(r->comm, "app");
 	strcpy(r->parent_comm, "containerd-shim");
 	r->cgroup.id = 42;
-	r->cgroup.depth = 4;
-	strcpy(r->cgroup.names[0],
-	       "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
-	strcpy(r->cgroup.names[1], "pod1b4c3a2e-0000-4000-8000-000000000001");
-	strcpy(r->cgroup.names[2], "burstable");
-	strcpy(r->cgroup.names[3], "kubepods");
+	r->cgroup.hierarchy_id = 4;
+	r->cgroup.level = 4;
 }
 
 static void test_exit_with_code(void **state)
@@ -48,10 +44,11 @@ static void test_exit_with_code(void **state)
 	assert_false(ev.core_dumped);
 	assert_int_equal(ev.lifetime_ns, 3000000000ULL);
 	assert_string_equal(ev.comm, "app");
-	assert_string_equal(ev.cgroup.path,
-			    "/kubepods/burstable/pod1b4c3a2e-0000-4000-8000-000000000001/"
-			    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
-	assert_true(ev.cgroup.known);
+	/* The id alone: its path is looked up after decode (test_cgroup_ids.c). */
+	assert_int_equal(ev.cgroup.id, 42);
+	assert_int_equal(ev.cgroup.hierarchy_id, 4);
+	assert_int_equal(ev.cgroup.depth, 4);
+	assert_false(ev.cgroup.known);
 	assert_false(ev.killer.present);
 	assert_false(ev.oom.present);
 }
@@ -101,28 +98,67 @@ static void test_unterminated_strings_are_bounded(void **state)
 
 	exit_record(&r);
 	memset(r.comm, 'A', sizeof(r.comm));
-	memset(r.cgroup.names, 'B', sizeof(r.cgroup.names));
-	r.cgroup.depth = 1000;
-	r.hdr.flags = PT_FLAG_CGROUP_TRUNCATED | PT_FLAG_HAS_KILLER;
+	r.hdr.flags = PT_FLAG_HAS_KILLER;
 	memset(r.killer.comm, 'C', sizeof(r.killer.comm));
-	memset(r.killer.cgroup_leaf, 'D', sizeof(r.killer.cgroup_leaf));
 	assert_int_equal(pt_decode(&r, sizeof(r), &ev), 0);
 	assert_int_equal(strlen(ev.comm), PT_COMM_LEN);
 	assert_int_equal(strlen(ev.killer.comm), PT_COMM_LEN);
-	assert_int_equal(strlen(ev.killer.cgroup_leaf), PT_CGROUP_NAME_LEN);
-	assert_true(strncmp(ev.cgroup.path, "/.../BBBB", 9) == 0);
-	assert_true(strlen(ev.cgroup.path) < sizeof(ev.cgroup.path));
 }
 
-static void test_root_cgroup_is_slash(void **state)
+static void cgroup_record(struct pt_cgroup_record *r, enum pt_record_kind kind, const char *path)
 {
-	struct pt_exit_record r;
+	memset(r, 0, sizeof(*r));
+	r->hdr.kind = kind;
+	r->hdr.version = PT_RECORD_VERSION;
+	r->hdr.size = sizeof(*r);
+	r->hdr.ktime_ns = 7000000000ULL;
+	r->cgroup.id = 9001;
+	r->cgroup.hierarchy_id = 4;
+	r->cgroup.level = 2;
+	strcpy(r->path, path);
+}
+
+static void test_cgroup_mkdir_record(void **state)
+{
+	struct pt_cgroup_record r;
+	struct pt_cgroup_change c;
+
+	cgroup_record(&r, PT_RECORD_CGROUP_MKDIR, "/kubepods/burstable");
+	assert_int_equal(pt_record_kind(&r, sizeof(r)), PT_RECORD_CGROUP_MKDIR);
+	assert_int_equal(pt_decode_cgroup(&r, sizeof(r), &c), 0);
+	assert_int_equal(c.kind, PT_RECORD_CGROUP_MKDIR);
+	assert_int_equal(c.id, 9001);
+	assert_int_equal(c.hierarchy_id, 4);
+	assert_int_equal(c.level, 2);
+	assert_int_equal(c.ktime_ns, 7000000000ULL);
+	assert_string_equal(c.path, "/kubepods/burstable");
+	assert_false(c.cut);
+}
+
+/* A path that fills the kernel's buffer may have been cut: never learnt as a name. */
+static void test_cgroup_record_full_path_is_cut(void **state)
+{
+	struct pt_cgroup_record r;
+	struct pt_cgroup_change c;
+
+	cgroup_record(&r, PT_RECORD_CGROUP_RMDIR, "/");
+	memset(r.path + 1, 'x', sizeof(r.path) - 1); /* and no terminator */
+	assert_int_equal(pt_decode_cgroup(&r, sizeof(r), &c), 0);
+	assert_true(c.cut);
+	assert_int_equal(strlen(c.path), sizeof(r.path) - 1);
+}
+
+static void test_cgroup_record_refused_by_pt_decode(void **state)
+{
+	struct pt_cgroup_record r;
+	struct pt_cgroup_change c;
 	struct pt_event ev;
 
-	exit_record(&r);
-	r.cgroup.depth = 0;
-	assert_int_equal(pt_decode(&r, sizeof(r), &ev), 0);
-	assert_string_equal(ev.cgroup.path, "/");
+	cgroup_record(&r, PT_RECORD_CGROUP_MKDIR, "/a");
+	assert_int_equal(pt_decode(&r, sizeof(r), &ev), -EBADMSG);
+	assert_int_equal(pt_decode_cgroup(&r, sizeof(r) - 1, &c), -EBADMSG);
+	r.hdr.kind = PT_RECORD_EXIT;
+	assert_int_equal(pt_decode_cgroup(&r, sizeof(r), &c), -EBADMSG);
 }
 
 static void test_oom_record(void **state)
@@ -202,7 +238,9 @@ int main(void)
 		cmocka_unit_test(test_exit_by_signal_with_core),
 		cmocka_unit_test(test_killer_and_oom_sections),
 		cmocka_unit_test(test_unterminated_strings_are_bounded),
-		cmocka_unit_test(test_root_cgroup_is_slash),
+		cmocka_unit_test(test_cgroup_mkdir_record),
+		cmocka_unit_test(test_cgroup_record_full_path_is_cut),
+		cmocka_unit_test(test_cgroup_record_refused_by_pt_decode),
 		cmocka_unit_test(test_oom_record),
 		cmocka_unit_test(test_previous_stop_signal),
 		cmocka_unit_test(test_malformed_records_are_refused),

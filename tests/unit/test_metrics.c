@@ -122,7 +122,7 @@ static void test_totals_keep_their_keys(void **state)
 		/* podtrail: totals: */
 		"exits_seen", "filtered_in_kernel", "thread_exits", "records_sent", "records_read",
 		"events_emitted", "ignored", "fatal_signals", "oom_kills", "lost", "decode_errors",
-		"wakeups", "polls", "empty_polls",
+		"wakeups", "polls", "empty_polls", "cgroups", "cgroup_misses",
 		/* podtrail: kubernetes: */
 		"pods", "tombstones", "expired", "bad_pods", "lists", "watches", "relists_gone",
 		"api_failures", "attributed_api", "attributed_runtime", "held", "late", "pod_only",
