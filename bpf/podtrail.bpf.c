@@ -14,6 +14,7 @@
 #include "podtrail/record.h"
 #include "maps.h"
 #include "task.h"
+#include "cgroups.h"
 #include "senders.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -235,17 +236,130 @@ static __always_inline bool kernel_sent(struct task_struct *task, int sig,
 	return true;
 }
 
+/*
+ * The names of @cgrp, which userspace cannot name from its id @id (one
+ * older than the agent), in a record of their own sent before the record
+ * that names the id. Nothing waits on it: no wake-up.
+ */
+static __always_inline void send_cgroup_names(struct pt_percpu_state *st, struct cgroup *cgrp,
+					      __u64 id)
+{
+	struct pt_cgroup_names_record *rec;
+
+	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
+	if (!rec) {
+		count(st, PT_CNT_RINGBUF_LOST);
+		return;
+	}
+	fill_header(&rec->hdr, PT_RECORD_CGROUP_NAMES, sizeof(*rec));
+	rec->cgroup.id = id;
+	rec->cgroup.hierarchy_id = cgroup_hierarchy_of(cgrp);
+	rec->cgroup.level = BPF_CORE_READ(cgrp, level);
+	__builtin_memset(rec->names, 0, sizeof(rec->names));
+	read_cgroup_names(cgrp, rec->names);
+	count(st, PT_CNT_CGROUP_SENT);
+	bpf_ringbuf_submit(rec, BPF_RB_NO_WAKEUP);
+}
+
+/* Marked by the OOM killer: mark_oom_victim() sets oom_mm before its tracepoint. */
+static __always_inline bool task_oom_marked(struct task_struct *task, bool btf)
+{
+	if (btf)
+		return task->signal->oom_mm != NULL;
+	return BPF_CORE_READ(task, signal, oom_mm) != NULL;
+}
+
+/*
+ * The record of an exit worth sending: a plain pt_exit_record, or with the
+ * OOM figures when the OOM killer marked the process. A cgroup userspace
+ * cannot name from its id is named in a record of its own first.
+ */
+static __always_inline void send_exit(struct task_struct *task, bool btf,
+				      struct pt_percpu_state *st, const struct exit_facts *f,
+				      const char *comm, bool named, __u32 flags)
+{
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+	int sig = f->exit_code & 0x7f;
+	struct pt_exit_record_oom *ext = NULL;
+	struct pt_exit_record *rec;
+	struct task_struct *parent;
+	struct pt_oom *oom = NULL;
+	struct cgroup *cgrp;
+	__u64 cgroup_id;
+	bool v1, pv1;
+
+	cgrp = task_attribution_cgroup(task, &v1);
+	cgroup_id = cgroup_id_of(cgrp);
+	if (v1)
+		flags |= PT_FLAG_CGROUP_V1;
+	if (!cgroup_known_by_id(v1, cgroup_id))
+		send_cgroup_names(st, cgrp, cgroup_id);
+	if (task_oom_marked(task, btf))
+		oom = bpf_map_lookup_elem(&oom_victims, &tgid);
+
+	if (oom) {
+		ext = bpf_ringbuf_reserve(&events, sizeof(*ext), 0);
+		rec = ext ? &ext->exit : NULL;
+	} else {
+		rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
+	}
+	if (!rec) {
+		count(st, PT_CNT_RINGBUF_LOST);
+		return;
+	}
+	fill_header(&rec->hdr, PT_RECORD_EXIT, ext ? sizeof(*ext) : sizeof(*rec));
+	rec->pid = tgid;
+	rec->tid = BPF_CORE_READ(task, pid);
+	rec->ns_pid = f->ns_pid;
+	rec->ns_level = f->ns_level;
+	rec->exit_code = f->exit_code;
+	rec->served_pid = 0;
+	rec->_pad2 = 0;
+	if (named && comm_in(comm, shim_names, nr_shim_names, PT_MAX_SHIM_NAMES))
+		rec->served_pid = first_child_tgid(task);
+	rec->start_ns = BPF_CORE_READ(task, group_leader, start_time);
+	__builtin_memcpy(rec->comm, comm, PT_COMM_LEN);
+	parent = BPF_CORE_READ(task, real_parent);
+	rec->ppid = BPF_CORE_READ(parent, tgid);
+	BPF_CORE_READ_STR_INTO(&rec->parent_comm, parent, comm);
+
+	rec->cgroup.id = cgroup_id;
+	rec->cgroup.hierarchy_id = cgroup_hierarchy_of(cgrp);
+	rec->cgroup.level = cgrp ? BPF_CORE_READ(cgrp, level) : 0;
+	if (cgroup_id_of(task_attribution_cgroup(parent, &pv1)) != cgroup_id)
+		flags |= PT_FLAG_PARENT_OTHER_CGROUP;
+
+	if (find_sender(task, sig, rec->start_ns, STOP_SIGNALS, &rec->killer))
+		flags |= PT_FLAG_HAS_KILLER;
+	else if (senders_from_syscalls && !oom && kernel_sent(task, sig, rec))
+		flags |= PT_FLAG_HAS_KILLER;
+	else
+		__builtin_memset(&rec->killer, 0, sizeof(rec->killer));
+
+	if (ext && oom) {
+		__builtin_memcpy(&ext->oom, oom, sizeof(ext->oom));
+		flags |= PT_FLAG_OOM_KILLED;
+		if (oom->memcg_limit_bytes)
+			flags |= PT_FLAG_OOM_MEMCG;
+		if (oom->anon_rss_kb || oom->file_rss_kb || oom->total_vm_kb)
+			flags |= PT_FLAG_HAS_RSS;
+		/* The victim is current: its memcg says whether its group died with it. */
+		ext->oom.group_memcg_id = find_oom_group(task, oom->memcg_id);
+		bpf_map_delete_elem(&oom_victims, &tgid);
+	}
+
+	rec->hdr.flags = flags;
+	count(st, PT_CNT_EXIT_SENT);
+	bpf_ringbuf_submit(rec, submit_flags(st, flags & (PT_FLAG_SANDBOX | PT_FLAG_OOM_KILLED)));
+}
+
 static __always_inline int handle_exit(struct task_struct *task, bool btf)
 {
 	struct pt_percpu_state *st = percpu();
-	struct pt_exit_record *rec;
-	struct task_struct *parent;
-	struct cgroup *cgrp, *pcgrp;
-	__u32 ns_level, ns_pid, exit_code, tgid, flags = 0;
+	__u32 ns_level, ns_pid, exit_code, flags = 0;
 	char comm[PT_COMM_LEN] __attribute__((aligned(8))) = {};
 	struct exit_facts f = {};
-	struct pt_oom *oom;
-	bool v1, pv1, process_ends, named;
+	bool process_ends, named;
 
 	/*
 	 * Where the task pointer is trusted, most exits are decided by a few
@@ -298,62 +412,7 @@ static __always_inline int handle_exit(struct task_struct *task, bool btf)
 		return 0;
 	}
 	count(st, PT_CNT_EXIT_SEEN);
-
-	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
-	if (!rec) {
-		count(st, PT_CNT_RINGBUF_LOST);
-		return 0;
-	}
-	fill_header(&rec->hdr, PT_RECORD_EXIT, sizeof(*rec));
-	tgid = BPF_CORE_READ(task, tgid);
-	rec->pid = tgid;
-	rec->tid = BPF_CORE_READ(task, pid);
-	rec->ns_pid = ns_pid;
-	rec->ns_level = ns_level;
-	rec->exit_code = exit_code;
-	rec->served_pid = 0;
-	rec->_pad2 = 0;
-	if (named && comm_in(comm, shim_names, nr_shim_names, PT_MAX_SHIM_NAMES))
-		rec->served_pid = first_child_tgid(task);
-	rec->start_ns = BPF_CORE_READ(task, group_leader, start_time);
-	__builtin_memcpy(rec->comm, comm, sizeof(comm));
-	parent = BPF_CORE_READ(task, real_parent);
-	rec->ppid = BPF_CORE_READ(parent, tgid);
-	BPF_CORE_READ_STR_INTO(&rec->parent_comm, parent, comm);
-
-	cgrp = task_attribution_cgroup(task, &v1);
-	if (v1)
-		flags |= PT_FLAG_CGROUP_V1;
-	read_cgroup(cgrp, &rec->cgroup);
-	pcgrp = task_attribution_cgroup(parent, &pv1);
-	if (cgroup_id_of(pcgrp) != rec->cgroup.id)
-		flags |= PT_FLAG_PARENT_OTHER_CGROUP;
-
-	oom = bpf_map_lookup_elem(&oom_victims, &tgid);
-	if (find_sender(task, exit_code & 0x7f, rec->start_ns, STOP_SIGNALS, &rec->killer))
-		flags |= PT_FLAG_HAS_KILLER;
-	else if (senders_from_syscalls && !oom && kernel_sent(task, exit_code & 0x7f, rec))
-		flags |= PT_FLAG_HAS_KILLER;
-	else
-		__builtin_memset(&rec->killer, 0, sizeof(rec->killer));
-
-	if (oom) {
-		__builtin_memcpy(&rec->oom, oom, sizeof(rec->oom));
-		flags |= PT_FLAG_OOM_KILLED;
-		if (oom->memcg_limit_bytes)
-			flags |= PT_FLAG_OOM_MEMCG;
-		if (oom->anon_rss_kb || oom->file_rss_kb || oom->total_vm_kb)
-			flags |= PT_FLAG_HAS_RSS;
-		/* The victim is current: its memcg says whether its group died with it. */
-		rec->oom.group_memcg_id = find_oom_group(task, oom->memcg_id);
-		bpf_map_delete_elem(&oom_victims, &tgid);
-	} else {
-		__builtin_memset(&rec->oom, 0, sizeof(rec->oom));
-	}
-
-	rec->hdr.flags = flags;
-	count(st, PT_CNT_EXIT_SENT);
-	bpf_ringbuf_submit(rec, submit_flags(st, flags & (PT_FLAG_SANDBOX | PT_FLAG_OOM_KILLED)));
+	send_exit(task, btf, st, &f, comm, named, flags);
 	return 0;
 }
 
@@ -406,28 +465,31 @@ static __always_inline __u64 remember_sender(struct pt_sender_key *key, int sig,
 {
 	struct task_struct *sender = (struct task_struct *)bpf_get_current_task();
 	struct pt_percpu_state *st = percpu();
-	struct pt_killer k = {}, *old;
+	struct pt_killer s = {}, *old, *k = &s;
 	bool v1;
 
-	k.ktime_ns = bpf_ktime_get_ns();
-	k.pid = BPF_CORE_READ(sender, pid);
-	k.tgid = BPF_CORE_READ(sender, tgid);
-	k.sig = sig;
-	k.code = code;
-	bpf_get_current_comm(&k.comm, sizeof(k.comm));
+	k->ktime_ns = bpf_ktime_get_ns();
+	k->pid = BPF_CORE_READ(sender, pid);
+	k->tgid = BPF_CORE_READ(sender, tgid);
+	k->sig = sig;
+	k->code = code;
+	bpf_get_current_comm(&k->comm, sizeof(k->comm));
 	/* raise(): the sender's cgroup is the target's own, already in its record. */
 	if (!to_itself) {
 		struct cgroup *cgrp = task_attribution_cgroup(sender, &v1);
 
-		k.cgroup_id = cgroup_id_of(cgrp);
-		k.cgroup_hierarchy_id = cgroup_hierarchy_of(cgrp);
+		k->cgroup_id = cgroup_id_of(cgrp);
+		k->cgroup_hierarchy_id = cgroup_hierarchy_of(cgrp);
+		/* Named now, while it exists, if userspace cannot name the id. */
+		if (!cgroup_known_by_id(v1, k->cgroup_id))
+			send_cgroup_names(st, cgrp, k->cgroup_id);
 	}
 	old = bpf_map_lookup_elem(&killers, key);
 	if (old)
-		carry_prev_signal(&k, old);
-	bpf_map_update_elem(&killers, key, &k, BPF_ANY);
+		carry_prev_signal(k, old);
+	bpf_map_update_elem(&killers, key, &s, BPF_ANY);
 	count(st, PT_CNT_SIGNAL_FATAL);
-	return k.ktime_ns;
+	return k->ktime_ns;
 }
 
 /* Worth remembering: signals that kill by default, the stop signals among them. */
@@ -718,38 +780,50 @@ int oom_tp(struct trace_event_raw_mark_victim *ctx)
 /* ---- cgroups ------------------------------------------------------------- */
 
 /*
- * The v1 hierarchy of the memory controller (/proc/cgroups), set by
- * userspace: exit records name a cgroup of it or of v2 (hierarchy 0), so
- * the other v1 hierarchies' cgroups are not sent. ~0: send them all.
- */
-const volatile __u32 memory_hierarchy_id = ~0U;
-
-/*
- * One record per cgroup made or removed. No wake-up of its own: nothing
- * waits on it, and the exit records that need it come after it.
+ * One record per cgroup made or removed in v2 or the v1 memory hierarchy
+ * (cgroups.h), the hierarchies exit records name. No wake-up of its own:
+ * nothing waits on it, and the exit records that need it come after it.
  */
 static __always_inline int send_cgroup(__u16 kind, __u32 hierarchy_id, __u64 id, __u32 level,
 				       const char *path)
 {
+	int slot = cgroup_slot(hierarchy_id);
 	struct pt_percpu_state *st;
 	struct pt_cgroup_record *rec;
+	long n;
 
-	if (hierarchy_id != 0 && memory_hierarchy_id != ~0U && hierarchy_id != memory_hierarchy_id)
+	if (slot < 0)
 		return 0;
 	st = percpu();
 	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
 	if (!rec) {
 		count(st, PT_CNT_RINGBUF_LOST);
+		if (kind == PT_RECORD_CGROUP_MKDIR)
+			cgroup_mkdir_seen(slot, id, false);
 		return 0;
 	}
 	fill_header(&rec->hdr, kind, sizeof(*rec));
 	rec->cgroup.id = id;
 	rec->cgroup.hierarchy_id = hierarchy_id;
 	rec->cgroup.level = level;
-	if (bpf_probe_read_kernel_str(rec->path, sizeof(rec->path), path) < 0)
+	n = bpf_probe_read_kernel_str(rec->path, sizeof(rec->path), path);
+	if (n < 0)
 		rec->path[0] = '\0';
+	/* A path that fills the buffer may be cut: userspace does not learn it. */
+	if (kind == PT_RECORD_CGROUP_MKDIR)
+		cgroup_mkdir_seen(slot, id, n > 1 && n < (long)sizeof(rec->path));
 	count(st, PT_CNT_CGROUP_SENT);
 	bpf_ringbuf_submit(rec, submit_flags(st, false));
+	return 0;
+}
+
+/* A cgroup renamed (v1 only): from now on, records of its hierarchy carry names. */
+static __always_inline int cgroup_renamed_in(__u32 hierarchy_id)
+{
+	int slot = cgroup_slot(hierarchy_id);
+
+	if (slot == 0 || slot == 1)
+		cgroup_renamed[slot] = 1;
 	return 0;
 }
 
@@ -790,4 +864,16 @@ SEC("tracepoint/cgroup/cgroup_rmdir")
 int cgroup_rmdir_tp(struct trace_event_raw_cgroup *ctx)
 {
 	return send_cgroup_tp(PT_RECORD_CGROUP_RMDIR, ctx);
+}
+
+SEC("tp_btf/cgroup_rename")
+int BPF_PROG(cgroup_rename_btf, struct cgroup *cgrp, const char *path)
+{
+	return cgroup_renamed_in(cgroup_hierarchy_of(cgrp));
+}
+
+SEC("tracepoint/cgroup/cgroup_rename")
+int cgroup_rename_tp(struct trace_event_raw_cgroup *ctx)
+{
+	return cgroup_renamed_in((__u32)ctx->root);
 }

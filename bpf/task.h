@@ -68,23 +68,7 @@ static __always_inline __u32 cgroup_hierarchy_of(struct cgroup *cgrp)
 	return cgrp ? BPF_CORE_READ(cgrp, root, hierarchy_id) : 0;
 }
 
-/*
- * Where @cgrp sits: its id and hierarchy, no names. Userspace knows the
- * path of every cgroup from its walk at start and the mkdir records.
- */
-static __always_inline void read_cgroup(struct cgroup *cgrp, struct pt_cgroup *out)
-{
-	out->id = 0;
-	out->hierarchy_id = 0;
-	out->level = 0;
-	if (!cgrp)
-		return;
-	out->id = cgroup_id_of(cgrp);
-	out->hierarchy_id = cgroup_hierarchy_of(cgrp);
-	out->level = BPF_CORE_READ(cgrp, level);
-}
-
-/* The leaf name alone, for the memory cgroup an OOM kill enforced. */
+/* The leaf name alone: a signal sender's (when userspace cannot name it), an OOM's memcg. */
 static __always_inline void read_cgroup_leaf(struct cgroup *cgrp, char *buf)
 {
 	const char *name;

@@ -92,9 +92,13 @@ int pt_cgroup_mounts_find(const char *mountinfo, const char *proc_cgroups,
 	return 0;
 }
 
-/* @path: the cgroup path of the directory open as @fd; @len its length. */
+/*
+ * @path: the cgroup path of the directory open as @fd; @len its length.
+ * *@whole is cleared when a directory is left out for another reason than
+ * being gone.
+ */
 static int walk_dir(struct pt_cgroup_ids *t, uint32_t hierarchy, int fd, char *path, size_t len,
-		    size_t cap, int depth)
+		    size_t cap, int depth, bool *whole)
 {
 	struct dirent *de;
 	struct stat st;
@@ -124,26 +128,34 @@ static int walk_dir(struct pt_cgroup_ids *t, uint32_t hierarchy, int fd, char *p
 
 		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		if (len + 1 + nl >= cap || depth > 64)
-			continue; /* beyond PATH_MAX: no process can be put there */
+		if (len + 1 + nl >= cap || depth > 64) {
+			*whole = false; /* beyond PATH_MAX: the kernel names it */
+			continue;
+		}
 		sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (sub < 0)
-			continue; /* removed meanwhile: its rmdir record tells the rest */
+		if (sub < 0) {
+			/* Removed meanwhile: no process can exit in it any more. */
+			if (errno != ENOENT)
+				*whole = false;
+			continue;
+		}
 		path[len] = '/';
 		memcpy(path + len + 1, de->d_name, nl + 1);
-		r = walk_dir(t, hierarchy, sub, path, len + 1 + nl, cap, depth + 1);
+		r = walk_dir(t, hierarchy, sub, path, len + 1 + nl, cap, depth + 1, whole);
 		path[len] = '\0';
 		if (r == -ENOMEM) {
 			closedir(d);
 			return r;
 		}
+		if (r < 0 && r != -ENOENT)
+			*whole = false;
 		n += r > 0 ? r : 0;
 	}
 	closedir(d);
 	return n;
 }
 
-int pt_cgroup_walk(struct pt_cgroup_ids *t, const struct pt_cgroup_mount *m, char *err,
+int pt_cgroup_walk(struct pt_cgroup_ids *t, const struct pt_cgroup_mount *m, bool *whole, char *err,
 		   size_t errlen)
 {
 	char path[PATH_MAX];
@@ -162,8 +174,18 @@ int pt_cgroup_walk(struct pt_cgroup_ids *t, const struct pt_cgroup_mount *m, cha
 		snprintf(err, errlen, "cannot open %s: %s", m->dir, strerror(-n));
 		return n;
 	}
-	n = walk_dir(t, m->hierarchy_id, fd, path, len, sizeof(path), 0);
+	*whole = len == 0;
+	n = walk_dir(t, m->hierarchy_id, fd, path, len, sizeof(path), 0, whole);
+	if (n < 0)
+		*whole = false;
 	if (n < 0)
 		snprintf(err, errlen, "walking %s: %s", m->dir, strerror(-n));
 	return n;
+}
+
+bool pt_cgroup_ns_is_initial(const char *ns_file)
+{
+	struct stat st;
+
+	return stat(ns_file, &st) == 0 && st.st_ino == PT_CGROUP_NS_INIT_INO;
 }

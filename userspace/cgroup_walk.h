@@ -39,9 +39,20 @@ int pt_cgroup_mounts_find(const char *mountinfo, const char *proc_cgroups,
  * Add every directory under @m (itself included) to @t: its inode number is
  * the cgroup id on 64-bit kernels, its path the mount's root joined with
  * the directory's. Directories that vanish during the walk are skipped.
- * Returns the number added, or -errno with a message naming the directory.
+ * *@whole says whether it saw the whole hierarchy: mounted from its root,
+ * and every directory opened (or gone). Returns the number added, or
+ * -errno with a message naming the directory.
+ *
+ * Only for a process in the initial cgroup namespace: in another, the
+ * mount's root is the namespace's and the paths would not be the host's.
  */
-int pt_cgroup_walk(struct pt_cgroup_ids *t, const struct pt_cgroup_mount *m, char *err,
+int pt_cgroup_walk(struct pt_cgroup_ids *t, const struct pt_cgroup_mount *m, bool *whole, char *err,
 		   size_t errlen);
+
+/* The initial cgroup namespace's inode number (PROC_CGROUP_INIT_INO), the same on every kernel. */
+#define PT_CGROUP_NS_INIT_INO 0xEFFFFFFBU
+
+/* Whether @ns_file (/proc/self/ns/cgroup) is the initial cgroup namespace; false if unreadable. */
+bool pt_cgroup_ns_is_initial(const char *ns_file);
 
 #endif

@@ -13,6 +13,31 @@ static void copy_str(char *dst, const char *src, size_t len)
 	dst[n] = '\0';
 }
 
+/*
+ * Join names[depth-1] .. names[0] into "/a/b/c", "/..." first when the
+ * cgroup is deeper than the names the kernel copied; the root is "/".
+ */
+static void join_cgroup_path(const char (*names)[PT_CGROUP_NAME_LEN], uint32_t depth, char *out,
+			     size_t outlen)
+{
+	uint32_t levels = depth < PT_CGROUP_LEVELS ? depth : PT_CGROUP_LEVELS;
+	size_t pos = 0;
+
+	out[0] = '\0';
+	if (depth > PT_CGROUP_LEVELS)
+		pos += (size_t)snprintf(out, outlen, "/...");
+	for (uint32_t i = levels; i > 0; i--) {
+		char name[PT_CGROUP_NAME_LEN + 1];
+
+		copy_str(name, names[i - 1], PT_CGROUP_NAME_LEN);
+		if (pos >= outlen - 1)
+			break;
+		pos += (size_t)snprintf(out + pos, outlen - pos, "/%s", name);
+	}
+	if (out[0] == '\0')
+		snprintf(out, outlen, "/");
+}
+
 /* The path is looked up later (cgroup_names.h): the record has the id alone. */
 static void decode_cgroup(const struct pt_cgroup *cg, uint32_t flags, struct pt_event_cgroup *out)
 {
@@ -72,7 +97,9 @@ static void decode_status(uint32_t status, struct pt_event *out)
 	out->exit_code = out->exited ? (int)((status >> 8) & 0xff) : 0;
 }
 
-static int decode_exit(const struct pt_exit_record *r, struct pt_event *out)
+/* @oom: the OOM killer's figures, NULL for a plain exit record. */
+static int decode_exit(const struct pt_exit_record *r, const struct pt_oom *oom,
+		       struct pt_event *out)
 {
 	uint32_t flags = r->hdr.flags;
 
@@ -89,8 +116,8 @@ static int decode_exit(const struct pt_exit_record *r, struct pt_event *out)
 	copy_str(out->parent_comm, r->parent_comm, PT_COMM_LEN);
 	if (flags & PT_FLAG_HAS_KILLER)
 		decode_killer(&r->killer, &out->killer);
-	if (flags & PT_FLAG_OOM_KILLED)
-		decode_oom(&r->oom, flags, &out->oom);
+	if (oom)
+		decode_oom(oom, flags, &out->oom);
 	decode_cgroup(&r->cgroup, flags, &out->cgroup);
 	return 0;
 }
@@ -125,12 +152,34 @@ int pt_record_kind(const void *data, size_t size)
 	return hdr.kind;
 }
 
+/* A cgroup named by the kernel: its path in the shape the names give. */
+static int decode_cgroup_names(const void *data, size_t size, struct pt_cgroup_change *out)
+{
+	struct pt_cgroup_names_record r;
+
+	if (size != sizeof(r))
+		return -EBADMSG;
+	memcpy(&r, data, sizeof(r));
+	out->kind = r.hdr.kind;
+	out->ktime_ns = r.hdr.ktime_ns;
+	out->hierarchy_id = r.cgroup.hierarchy_id;
+	out->id = r.cgroup.id;
+	out->level = r.cgroup.level;
+	out->cut = false;
+	join_cgroup_path(r.names, r.cgroup.level, out->path, sizeof(out->path));
+	return 0;
+}
+
 int pt_decode_cgroup(const void *data, size_t size, struct pt_cgroup_change *out)
 {
 	struct pt_cgroup_record r;
 	size_t n;
 
-	if (read_header(data, size, &r.hdr) || size != sizeof(r) ||
+	if (read_header(data, size, &r.hdr))
+		return -EBADMSG;
+	if (r.hdr.kind == PT_RECORD_CGROUP_NAMES)
+		return decode_cgroup_names(data, size, out);
+	if (size != sizeof(r) ||
 	    (r.hdr.kind != PT_RECORD_CGROUP_MKDIR && r.hdr.kind != PT_RECORD_CGROUP_RMDIR))
 		return -EBADMSG;
 	memcpy(&r, data, sizeof(r));
@@ -159,12 +208,14 @@ int pt_decode(const void *data, size_t size, struct pt_event *out)
 	out->ktime_ns = hdr.ktime_ns;
 	switch (hdr.kind) {
 	case PT_RECORD_EXIT: {
-		struct pt_exit_record r;
+		/* Plain, or with the OOM figures when the flag says so: nothing else. */
+		struct pt_exit_record_oom r;
+		bool oom = hdr.flags & PT_FLAG_OOM_KILLED;
 
-		if (size != sizeof(r))
+		if (size != (oom ? sizeof(r) : sizeof(r.exit)))
 			return -EBADMSG;
-		memcpy(&r, data, sizeof(r));
-		return decode_exit(&r, out);
+		memcpy(&r, data, size);
+		return decode_exit(&r.exit, oom ? &r.oom : NULL, out);
 	}
 	case PT_RECORD_OOM: {
 		struct pt_oom_record r;

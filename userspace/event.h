@@ -12,8 +12,7 @@
 #include <stdint.h>
 #include "podtrail/record.h"
 
-/* A path keeps its last PT_CGROUP_LEVELS names, each cut at PT_CGROUP_NAME_LEN bytes. */
-#define PT_CGROUP_LEVELS 6
+/* A path keeps its last PT_CGROUP_LEVELS names (record.h), each cut at PT_CGROUP_NAME_LEN bytes. */
 /* "/" + PT_CGROUP_LEVELS names and separators, plus a "/..." truncation mark. */
 #define PT_CGROUP_PATH_MAX (PT_CGROUP_LEVELS * PT_CGROUP_NAME_LEN + 8)
 

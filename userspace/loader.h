@@ -56,6 +56,12 @@ const char *pt_loader_flavour(const struct pt_loader *l);
 const char *pt_loader_senders(const struct pt_loader *l);
 /* Where the reader tells the programs until when it polls (CLOCK_MONOTONIC ns). */
 volatile uint64_t *pt_loader_polling_until(const struct pt_loader *l);
+/*
+ * Userspace walked the whole of hierarchy @slot (0: v2, 1: the v1 memory
+ * one) and knows the cgroups made before the programs were attached: the
+ * kernel may name them by id alone (bpf/cgroups.h).
+ */
+void pt_loader_cgroups_walked(struct pt_loader *l, size_t slot);
 /* Sum the per-CPU counters into @out (indexed by enum pt_counter). */
 int pt_loader_read_counters(const struct pt_loader *l, uint64_t out[PT_CNT__MAX]);
 /* Detach the programs (the ring buffer stays readable until close). */

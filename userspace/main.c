@@ -175,34 +175,40 @@ static int load(struct daemon *d, char *err, size_t errlen)
 
 /*
  * The path of every cgroup that exists now; the mkdir records, attached
- * already, tell the rest. Not fatal: a cgroup the walk could not see makes
- * its events name no cgroup (counted as misses), never a wrong one.
+ * already, tell the rest. A hierarchy walked whole is one whose older
+ * cgroups the kernel need not name in records: it is told so. Otherwise (in
+ * a pod's cgroup namespace, which sees a subtree only, or when a directory
+ * could not be read) the kernel sends the names of every cgroup older than
+ * the agent with each record, so nothing is lost but a few bytes.
  */
 static int learn_cgroups(struct daemon *d)
 {
 	const struct pt_cgroup_mount *hier[] = { &d->cgroup_mounts.v2, &d->cgroup_mounts.memory };
+	bool initial = pt_cgroup_ns_is_initial("/proc/self/ns/cgroup"), whole;
 	char err[512];
 	int e = pt_cgroup_ids_new(PT_CGROUP_IDS_GRACE_NS, &d->cgroup_ids);
 
 	if (e)
 		return e;
 	d->pipeline.cgroup_ids = d->cgroup_ids;
-	if (!hier[0]->found && !hier[1]->found)
+	if (!initial && d->opts->verbose >= 1)
 		fprintf(stderr,
-			"podtrail: warning: no cgroup v2 or v1 memory hierarchy is mounted: "
-			"cgroups that exist before the start are not named\n");
-	for (size_t i = 0; i < sizeof(hier) / sizeof(hier[0]); i++) {
+			"podtrail: not in the initial cgroup namespace: the kernel names the "
+			"cgroups made before the start\n");
+	for (size_t i = 0; initial && i < sizeof(hier) / sizeof(hier[0]); i++) {
 		if (!hier[i]->found)
 			continue;
-		e = pt_cgroup_walk(d->cgroup_ids, hier[i], err, sizeof(err));
+		e = pt_cgroup_walk(d->cgroup_ids, hier[i], &whole, err, sizeof(err));
 		if (e == -ENOMEM)
 			return e;
 		if (e < 0)
 			fprintf(stderr,
-				"podtrail: warning: %s: its cgroups that exist now are not named\n",
-				err);
-		else if (d->opts->verbose >= 1)
-			fprintf(stderr, "podtrail: %d cgroups under %s\n", e, hier[i]->dir);
+				"podtrail: warning: %s: the kernel names its older cgroups\n", err);
+		if (whole)
+			pt_loader_cgroups_walked(d->loader, i);
+		if (e >= 0 && d->opts->verbose >= 1)
+			fprintf(stderr, "podtrail: %d cgroups under %s%s\n", e, hier[i]->dir,
+				whole ? "" : " (not all: the kernel names the others)");
 	}
 	return 0;
 }

@@ -117,6 +117,10 @@ const struct pt_metric pt_metric_table[] = {
 	/* cgroup id -> path. */
 	{ COUNTER("cgroup_records_total", "cgroup mkdir and rmdir records read."),
 	  AT(pipeline.cgroup_records) },
+	{ COUNTER("cgroups_named_by_kernel_total",
+		  "cgroup names records read: cgroups older than the agent that its walk did not "
+		  "see (in a pod's cgroup namespace), named by the kernel."),
+	  AT(pipeline.cgroup_names_records) },
 	{ COUNTER("cgroup_paths_cut_total",
 		  "cgroups not learnt: the kernel cut their path (longer than 1023 bytes)."),
 	  AT(pipeline.cgroup_paths_cut) },
@@ -126,7 +130,7 @@ const struct pt_metric pt_metric_table[] = {
 	{ GAUGE("cgroups_removed_held", "Removed cgroups kept for late records (60 s)."),
 	  AT(cgroup_ids.removed) },
 	{ COUNTER("cgroups_learnt_total",
-		  "cgroups learnt, from the walk at start and mkdir records."),
+		  "cgroups learnt, from the walk at start, mkdir and names records."),
 	  AT(cgroup_ids.added) },
 	{ COUNTER("cgroups_forgotten_total", "Removed cgroups forgotten after their grace time."),
 	  AT(cgroup_ids.expired) },

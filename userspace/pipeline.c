@@ -137,7 +137,10 @@ void pt_pipeline_deliver(void *ctx, const struct pt_event *ev, const struct pt_p
 		pt_pipeline_emit(p, ev, where, NULL);
 }
 
-/* A cgroup made or removed: the table learns or starts forgetting it. */
+/*
+ * A cgroup made, named by the kernel (one older than the agent) or removed:
+ * the table learns or starts forgetting it.
+ */
 static void on_cgroup_record(struct pt_pipeline *p, const void *data, size_t size)
 {
 	struct pt_cgroup_change c;
@@ -146,7 +149,10 @@ static void on_cgroup_record(struct pt_pipeline *p, const void *data, size_t siz
 		p->stats.decode_errors++;
 		return;
 	}
-	p->stats.cgroup_records++;
+	if (c.kind == PT_RECORD_CGROUP_NAMES)
+		p->stats.cgroup_names_records++;
+	else
+		p->stats.cgroup_records++;
 	if (!p->cgroup_ids)
 		return;
 	pt_cgroup_ids_expire(p->cgroup_ids, c.ktime_ns);
@@ -167,7 +173,8 @@ void pt_pipeline_on_record(void *ctx, const void *data, size_t size)
 	int kind = pt_record_kind(data, size);
 
 	p->stats.records++;
-	if (kind == PT_RECORD_CGROUP_MKDIR || kind == PT_RECORD_CGROUP_RMDIR) {
+	if (kind == PT_RECORD_CGROUP_MKDIR || kind == PT_RECORD_CGROUP_RMDIR ||
+	    kind == PT_RECORD_CGROUP_NAMES) {
 		on_cgroup_record(p, data, size);
 		return;
 	}

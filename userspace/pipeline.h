@@ -27,6 +27,7 @@ struct pt_pipeline_stats {
 	uint64_t by_role[PT_ROLE_SANDBOX + 1]; /* exits by what the process was to its container */
 	uint64_t component_exits;	       /* exits of node components read */
 	uint64_t cgroup_records;	       /* cgroup mkdir/rmdir records read */
+	uint64_t cgroup_names_records;	       /* cgroups the kernel named (older than the agent) */
 	uint64_t cgroup_paths_cut; /* mkdir records whose path the kernel cut: not learnt */
 };
 

@@ -19,6 +19,8 @@
 #define PT_COMM_LEN 16
 /* Longest kubelet-made name is "cri-containerd-<64 hex>.scope" (85 bytes). */
 #define PT_CGROUP_NAME_LEN 128
+/* Names the kernel sends for a cgroup userspace cannot know: the leaf and its ancestors. */
+#define PT_CGROUP_LEVELS 6
 /* The kernel's own bound on a cgroup tracepoint's path (TRACE_CGROUP_PATH_LEN). */
 #define PT_CGROUP_RECORD_PATH_LEN 1024
 /* Process names that identify a pod sandbox (e.g. "pause"); set as rodata. */
@@ -42,6 +44,7 @@ enum pt_record_kind {
 	PT_RECORD_OOM = 2,	    /* the OOM killer chose a victim */
 	PT_RECORD_CGROUP_MKDIR = 3, /* a cgroup was created */
 	PT_RECORD_CGROUP_RMDIR = 4, /* a cgroup was removed */
+	PT_RECORD_CGROUP_NAMES = 5, /* the names of a cgroup userspace cannot know */
 };
 
 /* pt_record_header.flags */
@@ -69,9 +72,12 @@ struct pt_record_header {
 /*
  * The cgroup the process belonged to, captured in the kernel because the
  * process is gone by the time userspace reads the record: its id and
- * hierarchy only. Userspace knows every cgroup's path from a walk at start
- * and the mkdir records (struct pt_cgroup_record), which come through the
- * same ring, so before any exit in the cgroup they name.
+ * hierarchy. Userspace knows the path of every cgroup made since the
+ * programs were attached from the mkdir records (struct pt_cgroup_record),
+ * which come through the same ring before any exit in the cgroup they name;
+ * and, when its walk at start saw the whole hierarchy, of every older one.
+ * For any other cgroup a record names it first (struct
+ * pt_cgroup_names_record), sent just before the record that needs it.
  */
 struct pt_cgroup {
 	__u64 id;	    /* kernfs node id: the directory's inode number */
@@ -79,7 +85,11 @@ struct pt_cgroup {
 	__u32 level;	    /* the root is level 0 */
 };
 
-/* Who sent the last fatal signal to a process (from signal_generate). */
+/*
+ * Who sent the last fatal signal to a process (from the kill family of
+ * system calls, or signal_generate). The sender's cgroup is an id, named by
+ * a pt_cgroup_names_record sent with the signal when userspace cannot know it.
+ */
 struct pt_killer {
 	__u64 ktime_ns;
 	__u32 pid;  /* sender thread */
@@ -135,8 +145,13 @@ struct pt_exit_record {
 	char comm[PT_COMM_LEN];
 	char parent_comm[PT_COMM_LEN];
 	struct pt_killer killer; /* valid when PT_FLAG_HAS_KILLER */
-	struct pt_oom oom;	 /* valid when PT_FLAG_OOM_KILLED */
 	struct pt_cgroup cgroup;
+};
+
+/* The exit of a process the OOM killer marked (PT_FLAG_OOM_KILLED): with the kill's figures. */
+struct pt_exit_record_oom {
+	struct pt_exit_record exit;
+	struct pt_oom oom;
 };
 
 /*
@@ -163,6 +178,19 @@ struct pt_cgroup_record {
 	char path[PT_CGROUP_RECORD_PATH_LEN];
 };
 
+/*
+ * The names of a cgroup userspace cannot name from its id (one older than
+ * the agent that its walk could not see), sent before the exit or signal
+ * record that names its id: names[0] is the leaf, names[1] its parent, and
+ * so on, up to PT_CGROUP_LEVELS of them (cgroup.level says how many there
+ * are in all).
+ */
+struct pt_cgroup_names_record {
+	struct pt_record_header hdr;
+	struct pt_cgroup cgroup;
+	char names[PT_CGROUP_LEVELS][PT_CGROUP_NAME_LEN];
+};
+
 /* Indexes of the per-CPU counters in the "counters" map. */
 enum pt_counter {
 	PT_CNT_EXIT_SEEN = 0, /* process exits past the boring filter (threads excluded) */
@@ -170,7 +198,7 @@ enum pt_counter {
 	PT_CNT_THREAD_EXIT,   /* thread exits that did not end the process */
 	PT_CNT_EXIT_SENT,     /* exit records submitted */
 	PT_CNT_OOM_SENT,      /* OOM records submitted */
-	PT_CNT_CGROUP_SENT,   /* cgroup mkdir/rmdir records submitted */
+	PT_CNT_CGROUP_SENT,   /* cgroup mkdir/rmdir/names records submitted */
 	PT_CNT_SIGNAL_FATAL,  /* fatal signals remembered */
 	PT_CNT_RINGBUF_LOST,  /* failed ring-buffer reservations */
 	PT_CNT_WAKEUPS,	      /* submits that woke the reader */

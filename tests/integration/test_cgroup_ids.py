@@ -78,3 +78,101 @@ def test_cgroup_made_before_the_start_is_named_from_the_walk():
         cg.remove()
     assert d.totals["cgroup_misses"] == 0, d.totals
     assert d.totals["cgroups"] > 2, d.totals
+
+
+# -- The agent as a DaemonSet pod runs it: in a cgroup namespace of its own, with cgroupfs
+# -- mounted privately (no host /sys/fs/cgroup), so its walk at start sees its own cgroup
+# -- only. The kernel must then send the names of every cgroup older than the agent.
+
+# Moves itself into $R in v2 and the v1 memory hierarchy, then enters a cgroup namespace
+# rooted there with both hierarchies mounted again in a private mount namespace, as runc
+# does for a container, and runs the agent ("$@").
+IN_POD_NAMESPACE = r'''
+for d in "$V2/$R" "$MEM/$R"; do mkdir -p "$d" && echo $$ > "$d/cgroup.procs" || exit 1; done
+exec unshare --cgroup --mount --propagation private sh -c '
+    umount "$V2" && mount -t cgroup2 cgroup2 "$V2" &&
+    umount "$MEM" && mount -t cgroup -o memory cgroup "$MEM" && exec "$@"' sh "$@"
+'''
+
+
+@pytest.fixture
+def pod_agent():
+    """The agent in its own cgroup (podtrail-agent-<uid>) and cgroup namespace."""
+    rel = "podtrail-agent-" + pod_uid()
+    d = Daemon([], prefix=["env", f"V2={V2_ROOT}", f"MEM={V1_MEMORY}", f"R={rel}",
+                           "sh", "-c", IN_POD_NAMESPACE, "sh"])
+    try:
+        assert "not in the initial cgroup namespace" in d.stderr(), d.stderr()
+        yield d
+    finally:
+        rc = d.stop()
+        for root in (V2_ROOT, V1_MEMORY):
+            os.rmdir(os.path.join(root, rel))
+        assert rc == 0, d.stderr()
+    # Every cgroup was named, by id or by the names the kernel sent.
+    assert d.totals["cgroup_misses"] == 0, d.totals
+
+
+def crash_in(cg):
+    crash = run_in_cgroup(cg, ["python3", "-c", "import ctypes; ctypes.string_at(0)"])
+    crash.wait()
+    return crash.pid
+
+
+@pytest.fixture
+def older_pods():
+    """Containers made before the agent starts: in v2 (cgroupfs driver's layout) and in the
+    v1 memory hierarchy (systemd driver's)."""
+    made = {}
+    for hier, root, layout in (("v2", V2_ROOT, cgroupfs_path), ("v1", V1_MEMORY, systemd_path)):
+        uid, cid = pod_uid(), container_id()
+        made[hier] = (uid, cid, Cgroup(root, layout(uid, cid)))
+    yield made
+    for _, _, cg in made.values():
+        cg.remove()
+
+
+@pytest.mark.parametrize("hier", ["v2", "v1"])
+def test_container_older_than_the_pod_agent_is_attributed(older_pods, pod_agent, hier):
+    uid, cid, cg = older_pods[hier]
+    pid = crash_in(cg)
+    ev = pod_agent.wait_for(lambda e: e["process"]["pid"] == pid, what="the crash")
+    assert ev["reason"] == "ProcessCrashed"
+    assert ev["container"]["id"] == cid
+    assert ev["pod"]["uid"] == uid
+    assert ev["cgroup"]["path"] == cg.rel
+    assert ev["cgroup"]["hierarchy"] == hier
+    assert ev["cgroup"]["scope"] == "container"
+
+
+def test_sender_in_an_older_container_is_named_by_the_pod_agent(older_pods, pod_agent):
+    """Both older than the agent: the target's cgroup and the sender's leaf come by name."""
+    _, cid, cg = older_pods["v2"]
+    _, sender_cid, sender_cg = older_pods["v1"]
+    target = run_in_cgroup(cg, ["sleep", "60"])
+    time.sleep(0.2)  # the target has moved itself into its cgroup and exec'd
+    run_in_cgroup(sender_cg, ["kill", "-KILL", str(target.pid)]).wait()
+    target.wait()
+    ev = pod_agent.wait_for(lambda e: e["process"]["pid"] == target.pid, what="the kill")
+    assert ev["container"]["id"] == cid
+    assert ev["killer"]["comm"] == "kill"
+    # The sender's leaf, as the kernel named it when the signal was sent.
+    assert ev["killer"]["cgroup"] == f"cri-containerd-{sender_cid}.scope"
+
+
+@pytest.mark.parametrize("hier", ["v2", "v1"])
+def test_pod_agent_names_a_cgroup_made_crashed_in_and_removed_within_50ms(pod_agent, hier):
+    lives = []
+    for _ in range(5):
+        uid, cid = pod_uid(), container_id()
+        rel = cgroupfs_path(uid, cid)
+        pid, elapsed = crash_in_new_cgroup(V2_ROOT if hier == "v2" else V1_MEMORY, rel)
+        lives.append(round(elapsed * 1000))
+        ev = pod_agent.wait_for(lambda e, pid=pid: e["process"]["pid"] == pid,
+                                what="the crash in the short-lived cgroup")
+        assert ev["container"]["id"] == cid
+        assert ev["cgroup"]["path"] == "/" + rel
+        assert ev["cgroup"]["hierarchy"] == hier
+        if elapsed < 0.05:
+            break
+    assert min(lives) < 50, f"no cgroup lived less than 50 ms: {lives} ms"

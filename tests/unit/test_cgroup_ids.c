@@ -193,24 +193,28 @@ static void test_walk_of_a_tree(void **state)
 	struct pt_cgroup_mount m = { .found = true, .hierarchy_id = 0, .root = "/" };
 	char *root = make_tree();
 	char err[256];
+	bool whole = false;
 
 	snprintf(m.dir, sizeof(m.dir), "%s", root);
-	assert_int_equal(pt_cgroup_walk(t, &m, err, sizeof(err)), 5);
+	assert_int_equal(pt_cgroup_walk(t, &m, &whole, err, sizeof(err)), 5);
+	assert_true(whole);
 	assert_string_equal(pt_cgroup_ids_find(t, 0, ino_of(root, "")), "/");
 	assert_string_equal(
 	    pt_cgroup_ids_find(t, 0, ino_of(root, "/kubepods/burstable/" POD "/" CID)), CONTAINER);
 	assert_null(pt_cgroup_ids_find(t, 0, ino_of(root, "/kubepods/cgroup.procs")));
 
-	/* A mount of a sub-tree (a bind, a cgroup namespace): its root leads every path. */
+	/* A mount of a sub-tree (a bind): its root leads every path, and it is not the whole. */
 	snprintf(m.root, sizeof(m.root), "/node");
 	snprintf(m.dir, sizeof(m.dir), "%s/kubepods", root);
 	m.hierarchy_id = 4;
-	assert_int_equal(pt_cgroup_walk(t, &m, err, sizeof(err)), 4);
+	assert_int_equal(pt_cgroup_walk(t, &m, &whole, err, sizeof(err)), 4);
+	assert_false(whole);
 	assert_string_equal(pt_cgroup_ids_find(t, 4, ino_of(root, "/kubepods/burstable")),
 			    "/node/burstable");
 
 	snprintf(m.dir, sizeof(m.dir), "%s/missing", root);
-	assert_int_equal(pt_cgroup_walk(t, &m, err, sizeof(err)), -ENOENT);
+	assert_int_equal(pt_cgroup_walk(t, &m, &whole, err, sizeof(err)), -ENOENT);
+	assert_false(whole);
 	assert_non_null(strstr(err, "/missing"));
 	remove_tree(root);
 	free(root);
