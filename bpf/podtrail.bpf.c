@@ -156,6 +156,32 @@ static __always_inline __u64 comm_first_word(struct task_struct *task)
 }
 
 /*
+ * @task's whole name, zero-padded from its terminating NUL as the compares
+ * need: two plain loads where the task pointer is trusted, else the helper.
+ */
+static __always_inline void read_comm(struct task_struct *task, bool btf, char *comm)
+{
+	__u64 *out = (__u64 *)comm;
+	__u64 w, zero;
+
+	if (!btf) {
+		bpf_get_current_comm(comm, PT_COMM_LEN);
+		return;
+	}
+	w = *(__u64 *)task->comm;
+	zero = (w - 0x0101010101010101ULL) & ~w & 0x8080808080808080ULL;
+	if (zero) {
+		out[0] = w & (((zero & -zero) >> 7) - 1);
+		out[1] = 0;
+		return;
+	}
+	out[0] = w;
+	w = *(__u64 *)(task->comm + 8);
+	zero = (w - 0x0101010101010101ULL) & ~w & 0x8080808080808080ULL;
+	out[1] = zero ? w & (((zero & -zero) >> 7) - 1) : w;
+}
+
+/*
  * tp_btf: the task pointer is trusted, so plain loads (no helper calls) read
  * it. Returns false for a thread exit that does not end its process.
  */
@@ -278,22 +304,22 @@ static __always_inline void send_exit(struct task_struct *task, bool btf,
 				      struct pt_percpu_state *st, const struct exit_facts *f,
 				      const char *comm, bool named, __u32 flags)
 {
-	__u32 tgid = BPF_CORE_READ(task, tgid);
+	__u32 tgid = btf ? task->tgid : BPF_CORE_READ(task, tgid);
 	int sig = f->exit_code & 0x7f;
 	struct pt_exit_record_oom *ext = NULL;
+	struct pt_cgroup cg, pcg;
 	struct pt_exit_record *rec;
 	struct task_struct *parent;
 	struct pt_oom *oom = NULL;
 	struct cgroup *cgrp;
-	__u64 cgroup_id;
 	bool v1, pv1;
 
-	cgrp = task_attribution_cgroup(task, &v1);
-	cgroup_id = cgroup_id_of(cgrp);
+	cgrp = task_cgroup(task, btf, &v1);
+	cgroup_fields(cgrp, btf, &cg);
 	if (v1)
 		flags |= PT_FLAG_CGROUP_V1;
-	if (!cgroup_known_by_id(v1, cgroup_id))
-		send_cgroup_names(st, cgrp, cgroup_id);
+	if (!cgroup_known_by_id(v1, cg.id))
+		send_cgroup_names(st, cgrp, cg.id);
 	if (task_oom_marked(task, btf))
 		oom = bpf_map_lookup_elem(&oom_victims, &tgid);
 
@@ -309,7 +335,7 @@ static __always_inline void send_exit(struct task_struct *task, bool btf,
 	}
 	fill_header(&rec->hdr, PT_RECORD_EXIT, ext ? sizeof(*ext) : sizeof(*rec));
 	rec->pid = tgid;
-	rec->tid = BPF_CORE_READ(task, pid);
+	rec->tid = btf ? task->pid : BPF_CORE_READ(task, pid);
 	rec->ns_pid = f->ns_pid;
 	rec->ns_level = f->ns_level;
 	rec->exit_code = f->exit_code;
@@ -317,16 +343,24 @@ static __always_inline void send_exit(struct task_struct *task, bool btf,
 	rec->_pad2 = 0;
 	if (named && comm_in(comm, shim_names, nr_shim_names, PT_MAX_SHIM_NAMES))
 		rec->served_pid = first_child_tgid(task);
-	rec->start_ns = BPF_CORE_READ(task, group_leader, start_time);
 	__builtin_memcpy(rec->comm, comm, PT_COMM_LEN);
-	parent = BPF_CORE_READ(task, real_parent);
-	rec->ppid = BPF_CORE_READ(parent, tgid);
-	BPF_CORE_READ_STR_INTO(&rec->parent_comm, parent, comm);
+	if (btf) {
+		rec->start_ns = task->group_leader->start_time;
+		parent = task->real_parent;
+		rec->ppid = parent->tgid;
+		/* Bytes after its NUL may be an older name's: userspace stops at the NUL. */
+		*(__u64 *)rec->parent_comm = *(__u64 *)parent->comm;
+		*(__u64 *)(rec->parent_comm + 8) = *(__u64 *)(parent->comm + 8);
+	} else {
+		rec->start_ns = BPF_CORE_READ(task, group_leader, start_time);
+		parent = BPF_CORE_READ(task, real_parent);
+		rec->ppid = BPF_CORE_READ(parent, tgid);
+		BPF_CORE_READ_STR_INTO(&rec->parent_comm, parent, comm);
+	}
 
-	rec->cgroup.id = cgroup_id;
-	rec->cgroup.hierarchy_id = cgroup_hierarchy_of(cgrp);
-	rec->cgroup.level = cgrp ? BPF_CORE_READ(cgrp, level) : 0;
-	if (cgroup_id_of(task_attribution_cgroup(parent, &pv1)) != cgroup_id)
+	rec->cgroup = cg;
+	cgroup_fields(task_cgroup(parent, btf, &pv1), btf, &pcg);
+	if (pcg.id != cg.id)
 		flags |= PT_FLAG_PARENT_OTHER_CGROUP;
 
 	if (find_sender(task, sig, rec->start_ns, STOP_SIGNALS, &rec->killer))
@@ -401,7 +435,7 @@ static __always_inline int handle_exit(struct task_struct *task, bool btf)
 	 */
 	named = names_bloom & (1ULL << pt_name_bit(btf ? comm_first_word(task) : 0));
 	if (!btf || named || exit_code || (flags & PT_FLAG_PIDNS_INIT)) {
-		bpf_get_current_comm(&comm, sizeof(comm));
+		read_comm(task, btf, comm);
 		named = names_bloom & (1ULL << pt_name_bit(*(__u64 *)comm));
 	}
 	if (named && comm_in(comm, sandbox_names, nr_sandbox_names, PT_MAX_SANDBOX_NAMES))
@@ -487,6 +521,7 @@ static __always_inline __u64 remember_sender(struct pt_sender_key *key, int sig,
 	old = bpf_map_lookup_elem(&killers, key);
 	if (old)
 		carry_prev_signal(k, old);
+	note_signal_sent(sig);
 	bpf_map_update_elem(&killers, key, &s, BPF_ANY);
 	count(st, PT_CNT_SIGNAL_FATAL);
 	return k->ktime_ns;

@@ -58,6 +58,39 @@ static __always_inline struct cgroup *task_attribution_cgroup(struct task_struct
 	return BPF_CORE_READ(css, cgroup);
 }
 
+/*
+ * The same where the task pointer is trusted (tp_btf): plain loads, which
+ * the verifier turns into faulting loads, instead of a helper call each.
+ */
+static __always_inline struct cgroup *task_attribution_cgroup_btf(struct task_struct *task,
+								  bool *v1)
+{
+	struct css_set *cset = task->cgroups;
+	struct cgroup *cgrp = cset->dfl_cgrp;
+	struct cgroup_subsys_state *css;
+	int id;
+
+	*v1 = false;
+	if (cgrp && cgrp->level > 0)
+		return cgrp;
+	if (!bpf_core_enum_value_exists(enum cgroup_subsys_id, memory_cgrp_id))
+		return cgrp;
+	id = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
+	if (id < 0 || id >= 16)
+		return cgrp;
+	css = cset->subsys[id];
+	if (!css)
+		return cgrp;
+	*v1 = true;
+	return css->cgroup;
+}
+
+/* Where a task's cgroup, its id, hierarchy and level are read from, by hook flavour. */
+static __always_inline struct cgroup *task_cgroup(struct task_struct *task, bool btf, bool *v1)
+{
+	return btf ? task_attribution_cgroup_btf(task, v1) : task_attribution_cgroup(task, v1);
+}
+
 static __always_inline __u64 cgroup_id_of(struct cgroup *cgrp)
 {
 	return cgrp ? BPF_CORE_READ(cgrp, kn, id) : 0;
@@ -66,6 +99,24 @@ static __always_inline __u64 cgroup_id_of(struct cgroup *cgrp)
 static __always_inline __u32 cgroup_hierarchy_of(struct cgroup *cgrp)
 {
 	return cgrp ? BPF_CORE_READ(cgrp, root, hierarchy_id) : 0;
+}
+
+/* @cgrp from task_cgroup(): with @btf, a pointer the verifier lets plain loads follow. */
+static __always_inline void cgroup_fields(struct cgroup *cgrp, bool btf, struct pt_cgroup *out)
+{
+	if (!cgrp) {
+		out->id = 0;
+		out->hierarchy_id = 0;
+		out->level = 0;
+	} else if (btf) {
+		out->id = cgrp->kn->id;
+		out->hierarchy_id = cgrp->root->hierarchy_id;
+		out->level = cgrp->level;
+	} else {
+		out->id = BPF_CORE_READ(cgrp, kn, id);
+		out->hierarchy_id = BPF_CORE_READ(cgrp, root, hierarchy_id);
+		out->level = BPF_CORE_READ(cgrp, level);
+	}
 }
 
 /* The leaf name alone: a signal sender's (when userspace cannot name it), an OOM's memcg. */
