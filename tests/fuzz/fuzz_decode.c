@@ -119,6 +119,18 @@ static void check_cgroup_record(const uint8_t *rec, size_t size)
 	struct pt_cgroup_record r;
 	struct pt_cgroup_change c;
 
+	if (pt_record_kind(rec, size) == PT_RECORD_CGROUP_NAMES) {
+		struct pt_cgroup_names_record n;
+
+		FUZZ_ASSERT(size == sizeof(n), "names record of %zu bytes", size);
+		memcpy(&n, rec, sizeof(n));
+		FUZZ_ASSERT(pt_decode_cgroup(rec, size, &c) == 0, "a names record refused");
+		FUZZ_ASSERT(c.id == n.cgroup.id && c.hierarchy_id == n.cgroup.hierarchy_id &&
+				c.level == n.cgroup.level && !c.cut && c.path[0] == '/',
+			    "names record fields");
+		FUZZ_ASSERT_STR(c.path);
+		return;
+	}
 	FUZZ_ASSERT(size == sizeof(r), "cgroup record of %zu bytes", size);
 	memcpy(&r, rec, sizeof(r));
 	FUZZ_ASSERT(pt_decode_cgroup(rec, size, &c) == 0, "a well-formed cgroup record refused");
@@ -130,7 +142,9 @@ static void check_cgroup_record(const uint8_t *rec, size_t size)
 	FUZZ_ASSERT(c.cut || c.path[0] == '/', "uncut relative path \"%s\"", c.path);
 }
 
-static void check_exit(const struct pt_exit_record *r, const struct pt_event *ev)
+/* @oom: the record's OOM figures, NULL for a plain exit record. */
+static void check_exit(const struct pt_exit_record *r, const struct pt_oom *oom,
+		       const struct pt_event *ev)
 {
 	uint32_t flags = r->hdr.flags;
 
@@ -158,8 +172,9 @@ static void check_exit(const struct pt_exit_record *r, const struct pt_event *ev
 		FUZZ_ASSERT(ev->killer.from_kernel == (r->killer.code > 0), "killer from_kernel");
 	}
 	FUZZ_ASSERT(ev->oom.present == !!(flags & PT_FLAG_OOM_KILLED), "oom presence");
+	FUZZ_ASSERT(!oom == !ev->oom.present, "oom section");
 	if (ev->oom.present)
-		check_oom(&r->oom, flags, &ev->oom);
+		check_oom(oom, flags, &ev->oom);
 	check_cgroup(&r->cgroup, flags, ev);
 }
 
@@ -347,7 +362,8 @@ static int decode_one(const uint8_t *rec, size_t size, bool must_decode)
 	int kind = pt_record_kind(rec, size);
 	int ret;
 
-	if (kind == PT_RECORD_CGROUP_MKDIR || kind == PT_RECORD_CGROUP_RMDIR) {
+	if (kind == PT_RECORD_CGROUP_MKDIR || kind == PT_RECORD_CGROUP_RMDIR ||
+	    kind == PT_RECORD_CGROUP_NAMES) {
 		struct pt_cgroup_change c;
 
 		ret = pt_decode_cgroup(rec, size, &c);
@@ -373,11 +389,13 @@ static int decode_one(const uint8_t *rec, size_t size, bool must_decode)
 	FUZZ_ASSERT(hdr.size == size && hdr.version == PT_RECORD_VERSION, "header");
 	FUZZ_ASSERT(ev.flags == hdr.flags && ev.ktime_ns == hdr.ktime_ns, "header fields");
 	if (hdr.kind == PT_RECORD_EXIT) {
-		struct pt_exit_record r;
+		struct pt_exit_record_oom r;
+		bool oom = hdr.flags & PT_FLAG_OOM_KILLED;
 
-		FUZZ_ASSERT(size == sizeof(r), "exit record of %zu bytes", size);
-		memcpy(&r, rec, sizeof(r));
-		check_exit(&r, &ev);
+		FUZZ_ASSERT(size == (oom ? sizeof(r) : sizeof(r.exit)), "exit record of %zu bytes",
+			    size);
+		memcpy(&r, rec, size);
+		check_exit(&r.exit, oom ? &r.oom : NULL, &ev);
 	} else {
 		struct pt_oom_record r;
 
@@ -409,11 +427,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* Repaired: the kind picks the layout, the rest is the fuzzer's. */
 	memcpy(&hdr, data, size < sizeof(hdr) ? size : sizeof(hdr));
-	if (hdr.kind < PT_RECORD_EXIT || hdr.kind > PT_RECORD_CGROUP_RMDIR)
-		hdr.kind = PT_RECORD_EXIT + hdr.kind % 4;
-	fixed_size = hdr.kind == PT_RECORD_EXIT	 ? sizeof(struct pt_exit_record)
-		     : hdr.kind == PT_RECORD_OOM ? sizeof(struct pt_oom_record)
-						 : sizeof(struct pt_cgroup_record);
+	if (hdr.kind < PT_RECORD_EXIT || hdr.kind > PT_RECORD_CGROUP_NAMES)
+		hdr.kind = PT_RECORD_EXIT + hdr.kind % 5;
+	if (hdr.kind == PT_RECORD_EXIT)
+		fixed_size = hdr.flags & PT_FLAG_OOM_KILLED ? sizeof(struct pt_exit_record_oom)
+							    : sizeof(struct pt_exit_record);
+	else if (hdr.kind == PT_RECORD_OOM)
+		fixed_size = sizeof(struct pt_oom_record);
+	else if (hdr.kind == PT_RECORD_CGROUP_NAMES)
+		fixed_size = sizeof(struct pt_cgroup_names_record);
+	else
+		fixed_size = sizeof(struct pt_cgroup_record);
 	fixed = calloc(1, fixed_size);
 	if (!fixed)
 		abort();

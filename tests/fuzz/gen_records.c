@@ -94,7 +94,9 @@ static void oom_figures(struct pt_oom *o, unsigned long long limit, const char *
 int main(int argc, char **argv)
 {
 	struct pt_exit_record r;
+	struct pt_exit_record_oom x; /* an OOM victim's exit: r, then the figures */
 	struct pt_oom_record o;
+	struct pt_cgroup_names_record n;
 	struct pt_cgroup_record c;
 
 	if (argc != 2) {
@@ -145,9 +147,12 @@ int main(int argc, char **argv)
 	strcpy(r.comm, "python3");
 	strcpy(r.parent_comm, "containerd-shim");
 	killer(&r.killer, 2665, 9, 0, "python3", SEED_CG_SYSTEMD);
-	oom_figures(&r.oom, 20 << 20, "cri-containerd-" CID1 ".scope");
 	set_cgroup(&r.cgroup, SEED_CG_SYSTEMD);
-	save("oom-killed-main", &r, sizeof(r));
+	memset(&x, 0, sizeof(x));
+	x.exit = r;
+	x.exit.hdr.size = sizeof(x);
+	oom_figures(&x.oom, 20 << 20, "cri-containerd-" CID1 ".scope");
+	save("oom-killed-main", &x, sizeof(x));
 
 	/* The pause process is killed by someone on the host. */
 	exit_header(&r, PT_FLAG_PIDNS_INIT | PT_FLAG_SANDBOX | PT_FLAG_HAS_KILLER |
@@ -210,13 +215,16 @@ int main(int argc, char **argv)
 	strcpy(r.comm, "worker");
 	strcpy(r.parent_comm, "python3");
 	killer(&r.killer, 2670, 9, 0x80, "python3", SEED_CG_SYSTEMD);
-	oom_figures(&r.oom, 20 << 20, "cri-containerd-" CID1 ".scope");
-	r.oom.kill_id = r.hdr.ktime_ns - 1000000;
-	r.oom.group_memcg_id = 9001;
-	r.oom.trigger_pid = 2670;
-	strcpy(r.oom.trigger_comm, "python3");
 	set_cgroup(&r.cgroup, SEED_CG_SYSTEMD);
-	save("oom-group-victim", &r, sizeof(r));
+	memset(&x, 0, sizeof(x));
+	x.exit = r;
+	x.exit.hdr.size = sizeof(x);
+	oom_figures(&x.oom, 20 << 20, "cri-containerd-" CID1 ".scope");
+	x.oom.kill_id = r.hdr.ktime_ns - 1000000;
+	x.oom.group_memcg_id = 9001;
+	x.oom.trigger_pid = 2670;
+	strcpy(x.oom.trigger_comm, "python3");
+	save("oom-group-victim", &x, sizeof(x));
 
 	/* Killed by a process in another container (shared pid namespace). */
 	exit_header(&r, PT_FLAG_HAS_KILLER | PT_FLAG_PARENT_OTHER_CGROUP);
@@ -319,5 +327,19 @@ int main(int argc, char **argv)
 	c.hdr.kind = PT_RECORD_CGROUP_RMDIR;
 	c.hdr.ktime_ns = 7252000000000ULL;
 	save("cgroup-rmdir", &c, sizeof(c));
+
+	/* A cgroup older than the agent, which the kernel names (leaf first). */
+	memset(&n, 0, sizeof(n));
+	n.hdr.kind = PT_RECORD_CGROUP_NAMES;
+	n.hdr.version = PT_RECORD_VERSION;
+	n.hdr.size = sizeof(n);
+	n.hdr.ktime_ns = 7250950000000ULL;
+	n.cgroup.id = 4242;
+	n.cgroup.level = 4;
+	strcpy(n.names[0], SEED_CID2);
+	strcpy(n.names[1], "pod" SEED_UID1);
+	strcpy(n.names[2], "burstable");
+	strcpy(n.names[3], "kubepods");
+	save("cgroup-names", &n, sizeof(n));
 	return 0;
 }
