@@ -295,10 +295,24 @@ static __always_inline bool task_oom_marked(struct task_struct *task, bool btf)
 	return BPF_CORE_READ(task, signal, oom_mm) != NULL;
 }
 
+/* The exit record being made, on this CPU (exit programs do not nest). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pt_exit_record_oom);
+} exit_scratch SEC(".maps");
+
 /*
  * The record of an exit worth sending: a plain pt_exit_record, or with the
  * OOM figures when the OOM killer marked the process. A cgroup userspace
  * cannot name from its id is named in a record of its own first.
+ *
+ * The record is made in a per-CPU buffer and copied into the ring at the
+ * end, at the size its kind has, so the verifier walks the sender look-ups
+ * once whatever the kind. (A reservation of either size gave it two record
+ * pointers it could not merge, and the walk of everything after them on
+ * 5.10 and 6.1 went past its limit of a million instructions.)
  */
 static __always_inline void send_exit(struct task_struct *task, bool btf,
 				      struct pt_percpu_state *st, const struct exit_facts *f,
@@ -306,34 +320,28 @@ static __always_inline void send_exit(struct task_struct *task, bool btf,
 {
 	__u32 tgid = btf ? task->tgid : BPF_CORE_READ(task, tgid);
 	int sig = f->exit_code & 0x7f;
-	struct pt_exit_record_oom *ext = NULL;
+	struct pt_exit_record_oom *ext;
 	struct pt_cgroup cg, pcg;
 	struct pt_exit_record *rec;
 	struct task_struct *parent;
-	struct pt_oom *oom = NULL;
+	struct pt_oom *oom;
 	struct cgroup *cgrp;
-	bool v1, pv1;
+	bool v1, pv1, oom_marked;
+	__u32 zero = 0, size;
 
+	ext = bpf_map_lookup_elem(&exit_scratch, &zero);
+	if (!ext)
+		return;
+	rec = &ext->exit;
 	cgrp = task_cgroup(task, btf, &v1);
 	cgroup_fields(cgrp, btf, &cg);
 	if (v1)
 		flags |= PT_FLAG_CGROUP_V1;
 	if (!cgroup_known_by_id(v1, cg.id))
 		send_cgroup_names(st, cgrp, cg.id);
-	if (task_oom_marked(task, btf))
-		oom = bpf_map_lookup_elem(&oom_victims, &tgid);
+	oom_marked = task_oom_marked(task, btf);
 
-	if (oom) {
-		ext = bpf_ringbuf_reserve(&events, sizeof(*ext), 0);
-		rec = ext ? &ext->exit : NULL;
-	} else {
-		rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
-	}
-	if (!rec) {
-		count(st, PT_CNT_RINGBUF_LOST);
-		return;
-	}
-	fill_header(&rec->hdr, PT_RECORD_EXIT, ext ? sizeof(*ext) : sizeof(*rec));
+	fill_header(&rec->hdr, PT_RECORD_EXIT, sizeof(*rec));
 	rec->pid = tgid;
 	rec->tid = btf ? task->pid : BPF_CORE_READ(task, pid);
 	rec->ns_pid = f->ns_pid;
@@ -365,12 +373,14 @@ static __always_inline void send_exit(struct task_struct *task, bool btf,
 
 	if (find_sender(task, sig, rec->start_ns, STOP_SIGNALS, &rec->killer))
 		flags |= PT_FLAG_HAS_KILLER;
-	else if (senders_from_syscalls && !oom && kernel_sent(task, sig, rec))
+	else if (senders_from_syscalls && !oom_marked && kernel_sent(task, sig, rec))
 		flags |= PT_FLAG_HAS_KILLER;
 	else
 		__builtin_memset(&rec->killer, 0, sizeof(rec->killer));
 
-	if (ext && oom) {
+	size = sizeof(*rec);
+	oom = oom_marked ? bpf_map_lookup_elem(&oom_victims, &tgid) : NULL;
+	if (oom) {
 		__builtin_memcpy(&ext->oom, oom, sizeof(ext->oom));
 		flags |= PT_FLAG_OOM_KILLED;
 		if (oom->memcg_limit_bytes)
@@ -380,11 +390,17 @@ static __always_inline void send_exit(struct task_struct *task, bool btf,
 		/* The victim is current: its memcg says whether its group died with it. */
 		ext->oom.group_memcg_id = find_oom_group(task, oom->memcg_id);
 		bpf_map_delete_elem(&oom_victims, &tgid);
+		size = sizeof(*ext);
 	}
 
 	rec->hdr.flags = flags;
+	rec->hdr.size = size;
+	if (bpf_ringbuf_output(&events, ext, size,
+			       submit_flags(st, flags & (PT_FLAG_SANDBOX | PT_FLAG_OOM_KILLED)))) {
+		count(st, PT_CNT_RINGBUF_LOST);
+		return;
+	}
 	count(st, PT_CNT_EXIT_SENT);
-	bpf_ringbuf_submit(rec, submit_flags(st, flags & (PT_FLAG_SANDBOX | PT_FLAG_OOM_KILLED)));
 }
 
 static __always_inline int handle_exit(struct task_struct *task, bool btf)
