@@ -71,6 +71,8 @@ const struct pt_metric pt_metric_table[] = {
 	  KERNEL(PT_CNT_EXIT_SENT), .label = "kind", .label_of = record_kind, .n = 3,
 	  .total = "records_sent" },
 	{ KERNEL(PT_CNT_OOM_SENT), .total = "oom_kills" }, /* kernel_records_total{kind="oom"} */
+	/* kernel_records_total{kind="cgroup"}: no exit's, so apart from records_sent in the totals */
+	{ KERNEL(PT_CNT_CGROUP_SENT), .total = "cgroup_records_sent" },
 	{ COUNTER("exits_seen_total", "Process exits seen in the kernel (threads excluded)."),
 	  KERNEL(PT_CNT_EXIT_SEEN), .total = "exits_seen" },
 	{ COUNTER("exits_filtered_in_kernel_total",
