@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * podtrail's kernel side: process exits, fatal signals and OOM kills.
+ * podtrail's kernel side: process exits, fatal signals, OOM kills, and the
+ * cgroups made and removed (so that exit records carry ids, not names).
  *
  * Each hook has a tp_btf program and a classic tracepoint twin; userspace
  * probes the kernel and loads one of each pair. Boring exits are counted in
@@ -13,6 +14,7 @@
 #include "podtrail/record.h"
 #include "maps.h"
 #include "task.h"
+#include "cgroups.h"
 #include "senders.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -171,6 +173,32 @@ static __always_inline bool on_host_btf(struct task_struct *task)
 }
 
 /*
+ * @task's whole name, zero-padded from its terminating NUL as the compares
+ * need: two plain loads where the task pointer is trusted, else the helper.
+ */
+static __always_inline void read_comm(struct task_struct *task, bool btf, char *comm)
+{
+	__u64 *out = (__u64 *)comm;
+	__u64 w, zero;
+
+	if (!btf) {
+		bpf_get_current_comm(comm, PT_COMM_LEN);
+		return;
+	}
+	w = *(__u64 *)task->comm;
+	zero = (w - 0x0101010101010101ULL) & ~w & 0x8080808080808080ULL;
+	if (zero) {
+		out[0] = w & (((zero & -zero) >> 7) - 1);
+		out[1] = 0;
+		return;
+	}
+	out[0] = w;
+	w = *(__u64 *)(task->comm + 8);
+	zero = (w - 0x0101010101010101ULL) & ~w & 0x8080808080808080ULL;
+	out[1] = zero ? w & (((zero & -zero) >> 7) - 1) : w;
+}
+
+/*
  * tp_btf: the task pointer is trusted, so plain loads (no helper calls) read
  * it. Returns false for a thread exit that does not end its process.
  */
@@ -251,17 +279,154 @@ static __always_inline bool kernel_sent(struct task_struct *task, int sig,
 	return true;
 }
 
+/*
+ * The names of @cgrp, which userspace cannot name from its id @id (one
+ * older than the agent), in a record of their own sent before the record
+ * that names the id. Nothing waits on it: no wake-up.
+ */
+static __always_inline void send_cgroup_names(struct pt_percpu_state *st, struct cgroup *cgrp,
+					      __u64 id)
+{
+	struct pt_cgroup_names_record *rec;
+
+	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
+	if (!rec) {
+		count(st, PT_CNT_RINGBUF_LOST);
+		return;
+	}
+	fill_header(&rec->hdr, PT_RECORD_CGROUP_NAMES, sizeof(*rec));
+	rec->cgroup.id = id;
+	rec->cgroup.hierarchy_id = cgroup_hierarchy_of(cgrp);
+	rec->cgroup.level = BPF_CORE_READ(cgrp, level);
+	__builtin_memset(rec->names, 0, sizeof(rec->names));
+	read_cgroup_names(cgrp, rec->names);
+	count(st, PT_CNT_CGROUP_SENT);
+	bpf_ringbuf_submit(rec, BPF_RB_NO_WAKEUP);
+}
+
+/* Marked by the OOM killer: mark_oom_victim() sets oom_mm before its tracepoint. */
+static __always_inline bool task_oom_marked(struct task_struct *task, bool btf)
+{
+	if (btf)
+		return task->signal->oom_mm != NULL;
+	return BPF_CORE_READ(task, signal, oom_mm) != NULL;
+}
+
+/* The exit record being made, on this CPU (exit programs do not nest). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pt_exit_record_oom);
+} exit_scratch SEC(".maps");
+
+/*
+ * The record of an exit worth sending: a plain pt_exit_record, or with the
+ * OOM figures when the OOM killer marked the process. A cgroup userspace
+ * cannot name from its id is named in a record of its own first.
+ *
+ * The record is made in a per-CPU buffer and copied into the ring at the
+ * end, at the size its kind has, so the verifier walks the sender look-ups
+ * once whatever the kind. (A reservation of either size gave it two record
+ * pointers it could not merge, and the walk of everything after them on
+ * 5.10 and 6.1 went past its limit of a million instructions.)
+ */
+static __always_inline void send_exit(struct task_struct *task, bool btf,
+				      struct pt_percpu_state *st, const struct exit_facts *f,
+				      const char *comm, bool named, __u32 flags)
+{
+	__u32 tgid = btf ? task->tgid : BPF_CORE_READ(task, tgid);
+	int sig = f->exit_code & 0x7f;
+	struct pt_exit_record_oom *ext;
+	struct pt_cgroup cg, pcg;
+	struct pt_exit_record *rec;
+	struct task_struct *parent;
+	struct pt_oom *oom;
+	struct cgroup *cgrp;
+	bool v1, pv1, oom_marked;
+	__u32 zero = 0, size;
+
+	ext = bpf_map_lookup_elem(&exit_scratch, &zero);
+	if (!ext)
+		return;
+	rec = &ext->exit;
+	cgrp = task_cgroup(task, btf, &v1);
+	cgroup_fields(cgrp, btf, &cg);
+	if (v1)
+		flags |= PT_FLAG_CGROUP_V1;
+	if (!cgroup_known_by_id(v1, cg.id))
+		send_cgroup_names(st, cgrp, cg.id);
+	oom_marked = task_oom_marked(task, btf);
+
+	fill_header(&rec->hdr, PT_RECORD_EXIT, sizeof(*rec));
+	rec->pid = tgid;
+	rec->tid = btf ? task->pid : BPF_CORE_READ(task, pid);
+	rec->ns_pid = f->ns_pid;
+	rec->ns_level = f->ns_level;
+	rec->exit_code = f->exit_code;
+	rec->served_pid = 0;
+	rec->_pad2 = 0;
+	if (named && comm_in(comm, shim_names, nr_shim_names, PT_MAX_SHIM_NAMES))
+		rec->served_pid = first_child_tgid(task);
+	__builtin_memcpy(rec->comm, comm, PT_COMM_LEN);
+	if (btf) {
+		rec->start_ns = task->group_leader->start_time;
+		parent = task->real_parent;
+		rec->ppid = parent->tgid;
+		/* Bytes after its NUL may be an older name's: userspace stops at the NUL. */
+		*(__u64 *)rec->parent_comm = *(__u64 *)parent->comm;
+		*(__u64 *)(rec->parent_comm + 8) = *(__u64 *)(parent->comm + 8);
+	} else {
+		rec->start_ns = BPF_CORE_READ(task, group_leader, start_time);
+		parent = BPF_CORE_READ(task, real_parent);
+		rec->ppid = BPF_CORE_READ(parent, tgid);
+		BPF_CORE_READ_STR_INTO(&rec->parent_comm, parent, comm);
+	}
+
+	rec->cgroup = cg;
+	cgroup_fields(task_cgroup(parent, btf, &pv1), btf, &pcg);
+	if (pcg.id != cg.id)
+		flags |= PT_FLAG_PARENT_OTHER_CGROUP;
+
+	if (find_sender(task, sig, rec->start_ns, STOP_SIGNALS, &rec->killer))
+		flags |= PT_FLAG_HAS_KILLER;
+	else if (senders_from_syscalls && !oom_marked && kernel_sent(task, sig, rec))
+		flags |= PT_FLAG_HAS_KILLER;
+	else
+		__builtin_memset(&rec->killer, 0, sizeof(rec->killer));
+
+	size = sizeof(*rec);
+	oom = oom_marked ? bpf_map_lookup_elem(&oom_victims, &tgid) : NULL;
+	if (oom) {
+		__builtin_memcpy(&ext->oom, oom, sizeof(ext->oom));
+		flags |= PT_FLAG_OOM_KILLED;
+		if (oom->memcg_limit_bytes)
+			flags |= PT_FLAG_OOM_MEMCG;
+		if (oom->anon_rss_kb || oom->file_rss_kb || oom->total_vm_kb)
+			flags |= PT_FLAG_HAS_RSS;
+		/* The victim is current: its memcg says whether its group died with it. */
+		ext->oom.group_memcg_id = find_oom_group(task, oom->memcg_id);
+		bpf_map_delete_elem(&oom_victims, &tgid);
+		size = sizeof(*ext);
+	}
+
+	rec->hdr.flags = flags;
+	rec->hdr.size = size;
+	if (bpf_ringbuf_output(&events, ext, size,
+			       submit_flags(st, flags & (PT_FLAG_SANDBOX | PT_FLAG_OOM_KILLED)))) {
+		count(st, PT_CNT_RINGBUF_LOST);
+		return;
+	}
+	count(st, PT_CNT_EXIT_SENT);
+}
+
 static __always_inline int handle_exit(struct task_struct *task, bool btf)
 {
 	struct pt_percpu_state *st = percpu();
-	struct pt_exit_record *rec;
-	struct task_struct *parent;
-	struct cgroup *cgrp, *pcgrp;
-	__u32 ns_level, ns_pid, exit_code, tgid, flags = 0;
+	__u32 ns_level, ns_pid, exit_code, flags = 0;
 	char comm[PT_COMM_LEN] __attribute__((aligned(8))) = {};
 	struct exit_facts f = {};
-	struct pt_oom *oom;
-	bool v1, pv1, process_ends, named;
+	bool process_ends, named;
 
 	/*
 	 * Where the task pointer is trusted, most exits are decided by a few
@@ -303,7 +468,7 @@ static __always_inline int handle_exit(struct task_struct *task, bool btf)
 	 */
 	named = names_bloom & (1ULL << pt_name_bit(btf ? comm_first_word(task) : 0));
 	if (!btf || named || exit_code || (flags & PT_FLAG_PIDNS_INIT)) {
-		bpf_get_current_comm(&comm, sizeof(comm));
+		read_comm(task, btf, comm);
 		named = names_bloom & (1ULL << pt_name_bit(*(__u64 *)comm));
 	}
 	if (named && comm_in(comm, sandbox_names, nr_sandbox_names, PT_MAX_SANDBOX_NAMES))
@@ -314,62 +479,7 @@ static __always_inline int handle_exit(struct task_struct *task, bool btf)
 		return 0;
 	}
 	count(st, PT_CNT_EXIT_SEEN);
-
-	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
-	if (!rec) {
-		count(st, PT_CNT_RINGBUF_LOST);
-		return 0;
-	}
-	fill_header(&rec->hdr, PT_RECORD_EXIT, sizeof(*rec));
-	tgid = BPF_CORE_READ(task, tgid);
-	rec->pid = tgid;
-	rec->tid = BPF_CORE_READ(task, pid);
-	rec->ns_pid = ns_pid;
-	rec->ns_level = ns_level;
-	rec->exit_code = exit_code;
-	rec->served_pid = 0;
-	rec->_pad2 = 0;
-	if (named && comm_in(comm, shim_names, nr_shim_names, PT_MAX_SHIM_NAMES))
-		rec->served_pid = first_child_tgid(task);
-	rec->start_ns = BPF_CORE_READ(task, group_leader, start_time);
-	__builtin_memcpy(rec->comm, comm, sizeof(comm));
-	parent = BPF_CORE_READ(task, real_parent);
-	rec->ppid = BPF_CORE_READ(parent, tgid);
-	BPF_CORE_READ_STR_INTO(&rec->parent_comm, parent, comm);
-
-	cgrp = task_attribution_cgroup(task, &v1);
-	if (v1)
-		flags |= PT_FLAG_CGROUP_V1;
-	read_cgroup(cgrp, &rec->cgroup, &flags);
-	pcgrp = task_attribution_cgroup(parent, &pv1);
-	if (cgroup_id_of(pcgrp) != rec->cgroup.id)
-		flags |= PT_FLAG_PARENT_OTHER_CGROUP;
-
-	oom = bpf_map_lookup_elem(&oom_victims, &tgid);
-	if (find_sender(task, exit_code & 0x7f, rec->start_ns, STOP_SIGNALS, &rec->killer))
-		flags |= PT_FLAG_HAS_KILLER;
-	else if (senders_from_syscalls && !oom && kernel_sent(task, exit_code & 0x7f, rec))
-		flags |= PT_FLAG_HAS_KILLER;
-	else
-		__builtin_memset(&rec->killer, 0, sizeof(rec->killer));
-
-	if (oom) {
-		__builtin_memcpy(&rec->oom, oom, sizeof(rec->oom));
-		flags |= PT_FLAG_OOM_KILLED;
-		if (oom->memcg_limit_bytes)
-			flags |= PT_FLAG_OOM_MEMCG;
-		if (oom->anon_rss_kb || oom->file_rss_kb || oom->total_vm_kb)
-			flags |= PT_FLAG_HAS_RSS;
-		/* The victim is current: its memcg says whether its group died with it. */
-		rec->oom.group_memcg_id = find_oom_group(task, oom->memcg_id);
-		bpf_map_delete_elem(&oom_victims, &tgid);
-	} else {
-		__builtin_memset(&rec->oom, 0, sizeof(rec->oom));
-	}
-
-	rec->hdr.flags = flags;
-	count(st, PT_CNT_EXIT_SENT);
-	bpf_ringbuf_submit(rec, submit_flags(st, flags & (PT_FLAG_SANDBOX | PT_FLAG_OOM_KILLED)));
+	send_exit(task, btf, st, &f, comm, named, flags);
 	return 0;
 }
 
@@ -422,28 +532,32 @@ static __always_inline __u64 remember_sender(struct pt_sender_key *key, int sig,
 {
 	struct task_struct *sender = (struct task_struct *)bpf_get_current_task();
 	struct pt_percpu_state *st = percpu();
-	struct pt_killer k = {}, *old;
+	struct pt_killer s = {}, *old, *k = &s;
 	bool v1;
 
-	k.ktime_ns = bpf_ktime_get_ns();
-	k.pid = BPF_CORE_READ(sender, pid);
-	k.tgid = BPF_CORE_READ(sender, tgid);
-	k.sig = sig;
-	k.code = code;
-	bpf_get_current_comm(&k.comm, sizeof(k.comm));
+	k->ktime_ns = bpf_ktime_get_ns();
+	k->pid = BPF_CORE_READ(sender, pid);
+	k->tgid = BPF_CORE_READ(sender, tgid);
+	k->sig = sig;
+	k->code = code;
+	bpf_get_current_comm(&k->comm, sizeof(k->comm));
 	/* raise(): the sender's cgroup is the target's own, already in its record. */
 	if (!to_itself) {
 		struct cgroup *cgrp = task_attribution_cgroup(sender, &v1);
 
-		k.cgroup_id = cgroup_id_of(cgrp);
-		read_cgroup_leaf(cgrp, k.cgroup_leaf);
+		k->cgroup_id = cgroup_id_of(cgrp);
+		k->cgroup_hierarchy_id = cgroup_hierarchy_of(cgrp);
+		/* Named now, while it exists, if userspace cannot name the id. */
+		if (!cgroup_known_by_id(v1, k->cgroup_id))
+			send_cgroup_names(st, cgrp, k->cgroup_id);
 	}
 	old = bpf_map_lookup_elem(&killers, key);
 	if (old)
-		carry_prev_signal(&k, old);
-	bpf_map_update_elem(&killers, key, &k, BPF_ANY);
+		carry_prev_signal(k, old);
+	note_signal_sent(sig);
+	bpf_map_update_elem(&killers, key, &s, BPF_ANY);
 	count(st, PT_CNT_SIGNAL_FATAL);
-	return k.ktime_ns;
+	return k->ktime_ns;
 }
 
 /* Worth remembering: signals that kill by default, the stop signals among them. */
@@ -729,4 +843,105 @@ int oom_tp(struct trace_event_raw_mark_victim *ctx)
 	count(st, PT_CNT_OOM_SENT);
 	bpf_ringbuf_submit(rec, submit_flags(st, true));
 	return 0;
+}
+
+/* ---- cgroups ------------------------------------------------------------- */
+
+/*
+ * One record per cgroup made or removed in v2 or the v1 memory hierarchy
+ * (cgroups.h), the hierarchies exit records name. No wake-up of its own:
+ * nothing waits on it, and the exit records that need it come after it.
+ */
+static __always_inline int send_cgroup(__u16 kind, __u32 hierarchy_id, __u64 id, __u32 level,
+				       const char *path)
+{
+	int slot = cgroup_slot(hierarchy_id);
+	struct pt_percpu_state *st;
+	struct pt_cgroup_record *rec;
+	long n;
+
+	if (slot < 0)
+		return 0;
+	st = percpu();
+	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
+	if (!rec) {
+		count(st, PT_CNT_RINGBUF_LOST);
+		if (kind == PT_RECORD_CGROUP_MKDIR)
+			cgroup_mkdir_seen(slot, id, false);
+		return 0;
+	}
+	fill_header(&rec->hdr, kind, sizeof(*rec));
+	rec->cgroup.id = id;
+	rec->cgroup.hierarchy_id = hierarchy_id;
+	rec->cgroup.level = level;
+	n = bpf_probe_read_kernel_str(rec->path, sizeof(rec->path), path);
+	if (n < 0)
+		rec->path[0] = '\0';
+	/* A path that fills the buffer may be cut: userspace does not learn it. */
+	if (kind == PT_RECORD_CGROUP_MKDIR)
+		cgroup_mkdir_seen(slot, id, n > 1 && n < (long)sizeof(rec->path));
+	count(st, PT_CNT_CGROUP_SENT);
+	bpf_ringbuf_submit(rec, submit_flags(st, false));
+	return 0;
+}
+
+/* A cgroup renamed (v1 only): from now on, records of its hierarchy carry names. */
+static __always_inline int cgroup_renamed_in(__u32 hierarchy_id)
+{
+	int slot = cgroup_slot(hierarchy_id);
+
+	if (slot == 0 || slot == 1)
+		cgroup_renamed[slot] = 1;
+	return 0;
+}
+
+static __always_inline int send_cgroup_btf(__u16 kind, struct cgroup *cgrp, const char *path)
+{
+	return send_cgroup(kind, cgroup_hierarchy_of(cgrp), cgroup_id_of(cgrp),
+			   BPF_CORE_READ(cgrp, level), path);
+}
+
+/* The classic record's path is a __data_loc: offset in the low 16 bits. */
+static __always_inline int send_cgroup_tp(__u16 kind, struct trace_event_raw_cgroup *ctx)
+{
+	__u32 loc = ctx->__data_loc_path;
+
+	return send_cgroup(kind, (__u32)ctx->root, ctx->id, (__u32)ctx->level,
+			   (const char *)ctx + (loc & 0xffff));
+}
+
+SEC("tp_btf/cgroup_mkdir")
+int BPF_PROG(cgroup_mkdir_btf, struct cgroup *cgrp, const char *path)
+{
+	return send_cgroup_btf(PT_RECORD_CGROUP_MKDIR, cgrp, path);
+}
+
+SEC("tp_btf/cgroup_rmdir")
+int BPF_PROG(cgroup_rmdir_btf, struct cgroup *cgrp, const char *path)
+{
+	return send_cgroup_btf(PT_RECORD_CGROUP_RMDIR, cgrp, path);
+}
+
+SEC("tracepoint/cgroup/cgroup_mkdir")
+int cgroup_mkdir_tp(struct trace_event_raw_cgroup *ctx)
+{
+	return send_cgroup_tp(PT_RECORD_CGROUP_MKDIR, ctx);
+}
+
+SEC("tracepoint/cgroup/cgroup_rmdir")
+int cgroup_rmdir_tp(struct trace_event_raw_cgroup *ctx)
+{
+	return send_cgroup_tp(PT_RECORD_CGROUP_RMDIR, ctx);
+}
+
+SEC("tp_btf/cgroup_rename")
+int BPF_PROG(cgroup_rename_btf, struct cgroup *cgrp, const char *path)
+{
+	return cgroup_renamed_in(cgroup_hierarchy_of(cgrp));
+}
+
+SEC("tracepoint/cgroup/cgroup_rename")
+int cgroup_rename_tp(struct trace_event_raw_cgroup *ctx)
+{
+	return cgroup_renamed_in((__u32)ctx->root);
 }

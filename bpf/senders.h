@@ -28,6 +28,30 @@
 #define PIDFS_MAGIC	    0x50494446
 #define PROC_SUPER_MAGIC    0x9fa0
 
+/*
+ * Signal n was ever remembered for some target: a byte each, only ever set
+ * to 1, so plain stores do. Set before the entry is stored, so an exit that
+ * finds it clear cannot find an entry either. Nobody sends a fault signal
+ * (SIGSEGV, SIGBUS, ...) on most nodes: a crash then makes no look-up.
+ */
+__u8 signal_ever_sent[64] = {};
+
+static __always_inline void note_signal_sent(int sig)
+{
+	signal_ever_sent[sig & 63] = 1;
+}
+
+/* Could the map hold a sender of @sig (0: of a stop signal in @stop_mask)? */
+static __always_inline bool sender_possible(int sig, __u64 stop_mask)
+{
+	if (sig)
+		return signal_ever_sent[sig & 63];
+	/* Unrolled: the stop signals are SIGINT, SIGQUIT and SIGTERM. */
+	return ((stop_mask & (1ULL << 2)) && signal_ever_sent[2]) ||
+	       ((stop_mask & (1ULL << 3)) && signal_ever_sent[3]) ||
+	       ((stop_mask & (1ULL << 15)) && signal_ever_sent[15]);
+}
+
 /* @pid's number and namespace at @level (no check that @level <= pid->level). */
 static __always_inline void upid_at(struct pid *pid, unsigned int level, __s32 *nr, __u32 *ns_inum)
 {
@@ -143,14 +167,18 @@ static __always_inline bool take_sender(struct pt_sender_key *key, int sig, __u6
 static __always_inline bool find_sender(struct task_struct *task, int sig, __u64 start_ns,
 					__u64 stop_mask, struct pt_killer *out)
 {
-	struct pid *tg = BPF_CORE_READ(task, group_leader, thread_pid);
-	struct pid *th = BPF_CORE_READ(task, thread_pid);
-	struct pid *pg = BPF_CORE_READ(task, signal, pids[PIDTYPE_PGID]);
-	unsigned int level = tg ? BPF_CORE_READ(tg, level) : 0;
-	unsigned int pg_level = pg ? BPF_CORE_READ(pg, level) : 0;
+	unsigned int level, pg_level;
 	__u32 ns[SENDER_LEVELS] = {};
 	struct pt_sender_key key;
+	struct pid *tg, *th, *pg;
 
+	if (!sender_possible(sig, stop_mask))
+		return false;
+	tg = BPF_CORE_READ(task, group_leader, thread_pid);
+	th = BPF_CORE_READ(task, thread_pid);
+	pg = BPF_CORE_READ(task, signal, pids[PIDTYPE_PGID]);
+	level = tg ? BPF_CORE_READ(tg, level) : 0;
+	pg_level = pg ? BPF_CORE_READ(pg, level) : 0;
 	if (!tg)
 		return false;
 	for (unsigned int i = 0; i < SENDER_LEVELS; i++) {

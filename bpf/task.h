@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Verifier-facing helpers that read a task: its cgroup (v2, or the v1
- * memory hierarchy when the task sits at the v2 root), the names of that
- * cgroup and its ancestors, its pid namespace, and its memory cgroup limit.
+ * memory hierarchy when the task sits at the v2 root) as an id and a
+ * hierarchy, its pid namespace, and its memory cgroup limit.
  * Everything goes through CO-RE so one object loads on 5.8 .. 6.18.
  */
 #ifndef PODTRAIL_BPF_TASK_H
@@ -58,38 +58,68 @@ static __always_inline struct cgroup *task_attribution_cgroup(struct task_struct
 	return BPF_CORE_READ(css, cgroup);
 }
 
+/*
+ * The same where the task pointer is trusted (tp_btf): plain loads, which
+ * the verifier turns into faulting loads, instead of a helper call each.
+ */
+static __always_inline struct cgroup *task_attribution_cgroup_btf(struct task_struct *task,
+								  bool *v1)
+{
+	struct css_set *cset = task->cgroups;
+	struct cgroup *cgrp = cset->dfl_cgrp;
+	struct cgroup_subsys_state *css;
+	int id;
+
+	*v1 = false;
+	if (cgrp && cgrp->level > 0)
+		return cgrp;
+	if (!bpf_core_enum_value_exists(enum cgroup_subsys_id, memory_cgrp_id))
+		return cgrp;
+	id = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
+	if (id < 0 || id >= 16)
+		return cgrp;
+	css = cset->subsys[id];
+	if (!css)
+		return cgrp;
+	*v1 = true;
+	return css->cgroup;
+}
+
+/* Where a task's cgroup, its id, hierarchy and level are read from, by hook flavour. */
+static __always_inline struct cgroup *task_cgroup(struct task_struct *task, bool btf, bool *v1)
+{
+	return btf ? task_attribution_cgroup_btf(task, v1) : task_attribution_cgroup(task, v1);
+}
+
 static __always_inline __u64 cgroup_id_of(struct cgroup *cgrp)
 {
 	return cgrp ? BPF_CORE_READ(cgrp, kn, id) : 0;
 }
 
-/* Fill @out with the id, depth and names of @cgrp and its ancestors. */
-static __always_inline void read_cgroup(struct cgroup *cgrp, struct pt_cgroup *out, __u32 *flags)
+static __always_inline __u32 cgroup_hierarchy_of(struct cgroup *cgrp)
 {
-	struct kernfs_node *kn;
-	const char *name;
-	int level;
+	return cgrp ? BPF_CORE_READ(cgrp, root, hierarchy_id) : 0;
+}
 
-	out->id = 0;
-	out->depth = 0;
-	if (!cgrp)
-		return;
-	kn = BPF_CORE_READ(cgrp, kn);
-	level = BPF_CORE_READ(cgrp, level);
-	out->id = BPF_CORE_READ(kn, id);
-	out->depth = level;
-	if (level > PT_CGROUP_LEVELS)
-		*flags |= PT_FLAG_CGROUP_TRUNCATED;
-	for (int i = 0; i < PT_CGROUP_LEVELS; i++) {
-		if (i >= level || !kn)
-			break;
-		name = BPF_CORE_READ(kn, name);
-		bpf_probe_read_kernel_str(out->names[i], PT_CGROUP_NAME_LEN, name);
-		kn = kn_parent(kn);
+/* @cgrp from task_cgroup(): with @btf, a pointer the verifier lets plain loads follow. */
+static __always_inline void cgroup_fields(struct cgroup *cgrp, bool btf, struct pt_cgroup *out)
+{
+	if (!cgrp) {
+		out->id = 0;
+		out->hierarchy_id = 0;
+		out->level = 0;
+	} else if (btf) {
+		out->id = cgrp->kn->id;
+		out->hierarchy_id = cgrp->root->hierarchy_id;
+		out->level = cgrp->level;
+	} else {
+		out->id = BPF_CORE_READ(cgrp, kn, id);
+		out->hierarchy_id = BPF_CORE_READ(cgrp, root, hierarchy_id);
+		out->level = BPF_CORE_READ(cgrp, level);
 	}
 }
 
-/* The leaf name alone, for the sender of a signal. */
+/* The leaf name alone: a signal sender's (when userspace cannot name it), an OOM's memcg. */
 static __always_inline void read_cgroup_leaf(struct cgroup *cgrp, char *buf)
 {
 	const char *name;

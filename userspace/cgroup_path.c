@@ -542,6 +542,8 @@ const char *pt_scope_name(enum pt_cgroup_scope scope)
 		return "container";
 	case PT_SCOPE_RUNTIME_HELPER:
 		return "runtime-helper";
+	case PT_SCOPE_UNKNOWN:
+		return "unknown";
 	default:
 		return "";
 	}

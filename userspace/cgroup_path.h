@@ -19,6 +19,8 @@ enum pt_cgroup_scope {
 	PT_SCOPE_POD,		 /* the pod's own cgroup, not a container's */
 	PT_SCOPE_CONTAINER,	 /* a container of a pod */
 	PT_SCOPE_RUNTIME_HELPER, /* e.g. crio-conmon-<id>.scope: not the container */
+	/* The record named a cgroup whose path is not known: neither a pod nor the host. */
+	PT_SCOPE_UNKNOWN,
 };
 
 enum pt_cgroup_driver {

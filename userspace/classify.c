@@ -81,7 +81,9 @@ static void msg_mib(struct msg *m, uint64_t bytes)
 /* " in container 3f2a...", " in pod <uid>", " in foo.service", " on the host" */
 static void msg_cgroup(struct msg *m, const struct pt_cgroup_info *cg)
 {
-	if (cg->scope == PT_SCOPE_CONTAINER)
+	if (cg->scope == PT_SCOPE_UNKNOWN)
+		msg_add(m, " in a cgroup not known to podtrail");
+	else if (cg->scope == PT_SCOPE_CONTAINER)
 		msg_add(m, " in container %.12s", cg->container_id);
 	else if (cg->scope == PT_SCOPE_POD)
 		msg_add(m, " in pod %s", cg->pod_uid);
@@ -300,9 +302,9 @@ bool pt_stop_requested_by_runtime(const struct pt_event *ev, const struct pt_pla
 		return false;
 	if (!comm_is_runtime(k->comm))
 		return false;
-	/* A process named runc inside a pod is not the runtime. */
+	/* A process named runc inside a pod (or who knows where) is not the runtime. */
 	return kc->scope != PT_SCOPE_CONTAINER && kc->scope != PT_SCOPE_POD &&
-	       !leaf_is_container(k->cgroup_leaf);
+	       kc->scope != PT_SCOPE_UNKNOWN && !leaf_is_container(k->cgroup_leaf);
 }
 
 static bool crashed(const struct pt_event *ev)

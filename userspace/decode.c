@@ -13,19 +13,23 @@ static void copy_str(char *dst, const char *src, size_t len)
 	dst[n] = '\0';
 }
 
-/* Join names[depth-1] .. names[0] into "/a/b/c"; the root is "/". */
-static void join_cgroup_path(const struct pt_cgroup *cg, bool truncated, char *out, size_t outlen)
+/*
+ * Join names[depth-1] .. names[0] into "/a/b/c", "/..." first when the
+ * cgroup is deeper than the names the kernel copied; the root is "/".
+ */
+static void join_cgroup_path(const char (*names)[PT_CGROUP_NAME_LEN], uint32_t depth, char *out,
+			     size_t outlen)
 {
-	uint32_t levels = cg->depth < PT_CGROUP_LEVELS ? cg->depth : PT_CGROUP_LEVELS;
+	uint32_t levels = depth < PT_CGROUP_LEVELS ? depth : PT_CGROUP_LEVELS;
 	size_t pos = 0;
 
 	out[0] = '\0';
-	if (truncated)
+	if (depth > PT_CGROUP_LEVELS)
 		pos += (size_t)snprintf(out, outlen, "/...");
 	for (uint32_t i = levels; i > 0; i--) {
 		char name[PT_CGROUP_NAME_LEN + 1];
 
-		copy_str(name, cg->names[i - 1], PT_CGROUP_NAME_LEN);
+		copy_str(name, names[i - 1], PT_CGROUP_NAME_LEN);
 		if (pos >= outlen - 1)
 			break;
 		pos += (size_t)snprintf(out + pos, outlen - pos, "/%s", name);
@@ -34,14 +38,14 @@ static void join_cgroup_path(const struct pt_cgroup *cg, bool truncated, char *o
 		snprintf(out, outlen, "/");
 }
 
+/* The path is looked up later (cgroup_names.h): the record has the id alone. */
 static void decode_cgroup(const struct pt_cgroup *cg, uint32_t flags, struct pt_event_cgroup *out)
 {
 	out->id = cg->id;
-	out->depth = cg->depth;
-	out->known = cg->id != 0;
+	out->hierarchy_id = cg->hierarchy_id;
+	out->depth = cg->level;
+	out->known = false;
 	out->v1 = flags & PT_FLAG_CGROUP_V1;
-	out->truncated = flags & PT_FLAG_CGROUP_TRUNCATED;
-	join_cgroup_path(cg, out->truncated, out->path, sizeof(out->path));
 }
 
 static void decode_oom(const struct pt_oom *o, uint32_t flags, struct pt_event_oom *out)
@@ -74,8 +78,8 @@ static void decode_killer(const struct pt_killer *k, struct pt_event_killer *out
 	out->from_kernel = k->code > 0;
 	out->ktime_ns = k->ktime_ns;
 	out->cgroup_id = k->cgroup_id;
+	out->cgroup_hierarchy_id = k->cgroup_hierarchy_id;
 	copy_str(out->comm, k->comm, PT_COMM_LEN);
-	copy_str(out->cgroup_leaf, k->cgroup_leaf, PT_CGROUP_NAME_LEN);
 	if (k->prev_sig > 0 && k->prev_sig < 64) {
 		out->prev_sig = k->prev_sig;
 		out->prev_tgid = k->prev_tgid;
@@ -93,7 +97,9 @@ static void decode_status(uint32_t status, struct pt_event *out)
 	out->exit_code = out->exited ? (int)((status >> 8) & 0xff) : 0;
 }
 
-static int decode_exit(const struct pt_exit_record *r, struct pt_event *out)
+/* @oom: the OOM killer's figures, NULL for a plain exit record. */
+static int decode_exit(const struct pt_exit_record *r, const struct pt_oom *oom,
+		       struct pt_event *out)
 {
 	uint32_t flags = r->hdr.flags;
 
@@ -110,8 +116,8 @@ static int decode_exit(const struct pt_exit_record *r, struct pt_event *out)
 	copy_str(out->parent_comm, r->parent_comm, PT_COMM_LEN);
 	if (flags & PT_FLAG_HAS_KILLER)
 		decode_killer(&r->killer, &out->killer);
-	if (flags & PT_FLAG_OOM_KILLED)
-		decode_oom(&r->oom, flags, &out->oom);
+	if (oom)
+		decode_oom(oom, flags, &out->oom);
 	decode_cgroup(&r->cgroup, flags, &out->cgroup);
 	return 0;
 }
@@ -125,15 +131,76 @@ static int decode_oom_record(const struct pt_oom_record *r, struct pt_event *out
 	return 0;
 }
 
-int pt_decode(const void *data, size_t size, struct pt_event *out)
+/* Ring-buffer data is 8-byte aligned, but a fuzzer's is not: copy. */
+static int read_header(const void *data, size_t size, struct pt_record_header *hdr)
+{
+	if (!data || size < sizeof(*hdr))
+		return -EBADMSG;
+	memcpy(hdr, data, sizeof(*hdr));
+	if (hdr->version != PT_RECORD_VERSION || hdr->size != size)
+		return -EBADMSG;
+	return 0;
+}
+
+int pt_record_kind(const void *data, size_t size)
 {
 	struct pt_record_header hdr;
 
 	if (!data || size < sizeof(hdr))
-		return -EBADMSG;
-	/* Ring-buffer data is 8-byte aligned, but a fuzzer's is not: copy. */
+		return 0;
 	memcpy(&hdr, data, sizeof(hdr));
-	if (hdr.version != PT_RECORD_VERSION || hdr.size != size)
+	return hdr.kind;
+}
+
+/* A cgroup named by the kernel: its path in the shape the names give. */
+static int decode_cgroup_names(const void *data, size_t size, struct pt_cgroup_change *out)
+{
+	struct pt_cgroup_names_record r;
+
+	if (size != sizeof(r))
+		return -EBADMSG;
+	memcpy(&r, data, sizeof(r));
+	out->kind = r.hdr.kind;
+	out->ktime_ns = r.hdr.ktime_ns;
+	out->hierarchy_id = r.cgroup.hierarchy_id;
+	out->id = r.cgroup.id;
+	out->level = r.cgroup.level;
+	out->cut = false;
+	join_cgroup_path(r.names, r.cgroup.level, out->path, sizeof(out->path));
+	return 0;
+}
+
+int pt_decode_cgroup(const void *data, size_t size, struct pt_cgroup_change *out)
+{
+	struct pt_cgroup_record r;
+	size_t n;
+
+	if (read_header(data, size, &r.hdr))
+		return -EBADMSG;
+	if (r.hdr.kind == PT_RECORD_CGROUP_NAMES)
+		return decode_cgroup_names(data, size, out);
+	if (size != sizeof(r) ||
+	    (r.hdr.kind != PT_RECORD_CGROUP_MKDIR && r.hdr.kind != PT_RECORD_CGROUP_RMDIR))
+		return -EBADMSG;
+	memcpy(&r, data, sizeof(r));
+	out->kind = r.hdr.kind;
+	out->ktime_ns = r.hdr.ktime_ns;
+	out->hierarchy_id = r.cgroup.hierarchy_id;
+	out->id = r.cgroup.id;
+	out->level = r.cgroup.level;
+	n = strnlen(r.path, sizeof(r.path));
+	/* The kernel cuts at its buffer's size less the NUL: a full buffer may be cut. */
+	out->cut = n >= sizeof(r.path) - 1 || r.path[0] != '/';
+	memcpy(out->path, r.path, n < sizeof(out->path) ? n : sizeof(out->path) - 1);
+	out->path[n < sizeof(out->path) ? n : sizeof(out->path) - 1] = '\0';
+	return 0;
+}
+
+int pt_decode(const void *data, size_t size, struct pt_event *out)
+{
+	struct pt_record_header hdr;
+
+	if (read_header(data, size, &hdr))
 		return -EBADMSG;
 	memset(out, 0, sizeof(*out));
 	out->kind = hdr.kind;
@@ -141,12 +208,14 @@ int pt_decode(const void *data, size_t size, struct pt_event *out)
 	out->ktime_ns = hdr.ktime_ns;
 	switch (hdr.kind) {
 	case PT_RECORD_EXIT: {
-		struct pt_exit_record r;
+		/* Plain, or with the OOM figures when the flag says so: nothing else. */
+		struct pt_exit_record_oom r;
+		bool oom = hdr.flags & PT_FLAG_OOM_KILLED;
 
-		if (size != sizeof(r))
+		if (size != (oom ? sizeof(r) : sizeof(r.exit)))
 			return -EBADMSG;
-		memcpy(&r, data, sizeof(r));
-		return decode_exit(&r, out);
+		memcpy(&r, data, size);
+		return decode_exit(&r.exit, oom ? &r.oom : NULL, out);
 	}
 	case PT_RECORD_OOM: {
 		struct pt_oom_record r;

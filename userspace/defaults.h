@@ -29,7 +29,7 @@
 #define PT_DEFAULT_AGGREGATE_MAX      10
 #define PT_DEFAULT_AGGREGATE_WINDOW_S 600
 /* The ring buffer and its reader. */
-#define PT_DEFAULT_RINGBUF_SIZE	      "8M"
+#define PT_DEFAULT_RINGBUF_SIZE	      "4M"
 #define PT_DEFAULT_WAKEUP_INTERVAL_MS 5
 #define PT_DEFAULT_SANDBOX_NAMES      "pause"
 #define PT_DEFAULT_METRICS_ADDRESS    "127.0.0.1:9090"

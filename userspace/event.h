@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * A kernel record decoded into plain C types: bounded, NUL-terminated
- * strings, the wait status split into code and signal, the cgroup names
- * joined into a path. Everything after decode works on this, never on raw
- * ring-buffer bytes.
+ * strings, the wait status split into code and signal, the cgroup's path
+ * (and the sender's leaf) looked up from their ids (cgroup_names.h).
+ * Everything after decode works on this, never on raw ring-buffer bytes.
  */
 #ifndef PODTRAIL_EVENT_H
 #define PODTRAIL_EVENT_H
@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include "podtrail/record.h"
 
+/* A path keeps its last PT_CGROUP_LEVELS names (record.h), each cut at PT_CGROUP_NAME_LEN bytes. */
 /* "/" + PT_CGROUP_LEVELS names and separators, plus a "/..." truncation mark. */
 #define PT_CGROUP_PATH_MAX (PT_CGROUP_LEVELS * PT_CGROUP_NAME_LEN + 8)
 
@@ -24,8 +25,10 @@ struct pt_event_killer {
 	bool from_kernel; /* si_code > 0: a fault, the OOM killer, ... */
 	uint64_t ktime_ns;
 	uint64_t cgroup_id;
+	uint32_t cgroup_hierarchy_id;
+	bool cgroup_known; /* cgroup_id found: cgroup_leaf names it */
 	char comm[PT_COMM_LEN + 1];
-	char cgroup_leaf[PT_CGROUP_NAME_LEN + 1];
+	char cgroup_leaf[PT_CGROUP_NAME_LEN + 1]; /* "": unknown, or the root */
 	/* The different stop signal sent before (SIGTERM before SIGKILL); prev_sig 0 if none. */
 	int prev_sig;
 	uint32_t prev_tgid;
@@ -54,8 +57,9 @@ struct pt_event_oom {
 
 struct pt_event_cgroup {
 	uint64_t id;
+	uint32_t hierarchy_id;
 	uint32_t depth;
-	bool known; /* false: the record carried no cgroup */
+	bool known; /* false: no cgroup in the record, or its id is not known */
 	bool v1;
 	bool truncated;
 	char path[PT_CGROUP_PATH_MAX];
@@ -82,6 +86,17 @@ struct pt_event {
 	struct pt_event_killer killer;
 	struct pt_event_oom oom;
 	struct pt_event_cgroup cgroup;
+};
+
+/* A cgroup made or removed (PT_RECORD_CGROUP_MKDIR / _RMDIR). */
+struct pt_cgroup_change {
+	enum pt_record_kind kind;
+	uint64_t ktime_ns;
+	uint32_t hierarchy_id;
+	uint64_t id;
+	uint32_t level;
+	bool cut; /* the kernel cut the path: not to be trusted as a name */
+	char path[PT_CGROUP_RECORD_PATH_LEN];
 };
 
 #endif

@@ -137,6 +137,7 @@ static void set_rodata(struct podtrail_bpf *skel, const struct pt_loader_config 
 	ro->fatal_signal_mask = pt_fatal_signal_mask();
 	ro->wakeup_interval_ns = cfg->wakeup_interval_ns;
 	ro->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
+	ro->memory_hierarchy_id = cfg->memory_hierarchy_id;
 }
 
 static int open_flavour(const struct pt_loader_config *cfg, bool btf, bool syscalls,
@@ -153,6 +154,12 @@ static int open_flavour(const struct pt_loader_config *cfg, bool btf, bool sysca
 	bpf_program__set_autoload(skel->progs.exit_btf, btf);
 	bpf_program__set_autoload(skel->progs.exit_tp, !btf);
 	choose_sender_programs(skel, btf, syscalls);
+	bpf_program__set_autoload(skel->progs.cgroup_mkdir_btf, btf);
+	bpf_program__set_autoload(skel->progs.cgroup_rmdir_btf, btf);
+	bpf_program__set_autoload(skel->progs.cgroup_mkdir_tp, !btf);
+	bpf_program__set_autoload(skel->progs.cgroup_rmdir_tp, !btf);
+	bpf_program__set_autoload(skel->progs.cgroup_rename_btf, btf);
+	bpf_program__set_autoload(skel->progs.cgroup_rename_tp, !btf);
 	err = podtrail_bpf__load(skel);
 	if (err) {
 		podtrail_bpf__destroy(skel);
@@ -235,6 +242,14 @@ int pt_loader_open(const struct pt_loader_config *cfg, struct pt_loader **out, c
 int pt_loader_ringbuf_fd(const struct pt_loader *l)
 {
 	return bpf_map__fd(l->skel->maps.events);
+}
+
+void pt_loader_cgroups_walked(struct pt_loader *l, size_t slot)
+{
+	volatile uint32_t *walked = l->skel->bss->cgroup_walked;
+
+	if (slot < 2)
+		walked[slot] = 1;
 }
 
 volatile uint64_t *pt_loader_polling_until(const struct pt_loader *l)

@@ -2,6 +2,8 @@
 /*
  * Opens, configures, loads and attaches the BPF programs. Probes the kernel:
  * tp_btf programs where they load, classic tracepoints where they do not.
+ * The cgroup programs are attached with the rest, before userspace walks
+ * the hierarchies, so that no cgroup falls between the walk and them.
  */
 #ifndef PODTRAIL_LOADER_H
 #define PODTRAIL_LOADER_H
@@ -33,6 +35,8 @@ struct pt_loader_config {
 	size_t nr_shim_names;
 	uint64_t wakeup_interval_ns;
 	uint32_t ringbuf_bytes; /* a power of two, at least one page */
+	/* v1 hierarchy of the memory controller: its cgroups and v2's are sent; UINT32_MAX: all. */
+	uint32_t memory_hierarchy_id;
 	enum pt_attach_mode mode;
 	enum pt_senders_mode senders;
 };
@@ -52,6 +56,12 @@ const char *pt_loader_flavour(const struct pt_loader *l);
 const char *pt_loader_senders(const struct pt_loader *l);
 /* Where the reader tells the programs until when it polls (CLOCK_MONOTONIC ns). */
 volatile uint64_t *pt_loader_polling_until(const struct pt_loader *l);
+/*
+ * Userspace walked the whole of hierarchy @slot (0: v2, 1: the v1 memory
+ * one) and knows the cgroups made before the programs were attached: the
+ * kernel may name them by id alone (bpf/cgroups.h).
+ */
+void pt_loader_cgroups_walked(struct pt_loader *l, size_t slot);
 /* Sum the per-CPU counters into @out (indexed by enum pt_counter). */
 int pt_loader_read_counters(const struct pt_loader *l, uint64_t out[PT_CNT__MAX]);
 /* Detach the programs (the ring buffer stays readable until close). */

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "caps.h"
+#include "cgroup_walk.h"
 #include "cluster.h"
 #include "event_log.h"
 #include "event_loop.h"
@@ -47,7 +48,9 @@ struct daemon {
 	struct pt_http_server *http;
 	struct pt_runtime_state *runtime;
 	struct pt_oom_groups *oom_groups;
-	struct pt_components components; /* the node's own processes */
+	struct pt_cgroup_mounts cgroup_mounts;
+	struct pt_cgroup_ids *cgroup_ids; /* the path of each cgroup id records carry */
+	struct pt_components components;  /* the node's own processes */
 	struct pt_pipeline pipeline;
 	struct pt_metrics_sources metrics;
 	int sigfd;
@@ -155,6 +158,11 @@ static int load(struct daemon *d, char *err, size_t errlen)
 
 	if (e)
 		return e;
+	/* Which v1 hierarchy's cgroups the kernel sends: memory's, the one exits name. */
+	if (pt_cgroup_mounts_find("/proc/self/mountinfo", "/proc/cgroups", &d->cgroup_mounts, err,
+				  errlen))
+		fprintf(stderr, "podtrail: warning: %s\n", err);
+	lc.memory_hierarchy_id = d->cgroup_mounts.memory_hierarchy_id;
 	memcpy(lc.sandbox_names, o->sandbox_names, sizeof(lc.sandbox_names));
 	pt_components_default(&d->components);
 	if (o->node_components)
@@ -163,6 +171,46 @@ static int load(struct daemon *d, char *err, size_t errlen)
 	lc.nr_daemon_names = pt_components_daemon_comms(&d->components, lc.daemon_names);
 	lc.nr_shim_names = pt_components_shim_comms(&d->components, lc.shim_names);
 	return pt_loader_open(&lc, &d->loader, err, errlen);
+}
+
+/*
+ * The path of every cgroup that exists now; the mkdir records, attached
+ * already, tell the rest. A hierarchy walked whole is one whose older
+ * cgroups the kernel need not name in records: it is told so. Otherwise (in
+ * a pod's cgroup namespace, which sees a subtree only, or when a directory
+ * could not be read) the kernel sends the names of every cgroup older than
+ * the agent with each record, so nothing is lost but a few bytes.
+ */
+static int learn_cgroups(struct daemon *d)
+{
+	const struct pt_cgroup_mount *hier[] = { &d->cgroup_mounts.v2, &d->cgroup_mounts.memory };
+	bool initial = pt_cgroup_ns_is_initial("/proc/self/ns/cgroup"), whole;
+	char err[512];
+	int e = pt_cgroup_ids_new(PT_CGROUP_IDS_GRACE_NS, &d->cgroup_ids);
+
+	if (e)
+		return e;
+	d->pipeline.cgroup_ids = d->cgroup_ids;
+	if (!initial && d->opts->verbose >= 1)
+		fprintf(stderr,
+			"podtrail: not in the initial cgroup namespace: the kernel names the "
+			"cgroups made before the start\n");
+	for (size_t i = 0; initial && i < sizeof(hier) / sizeof(hier[0]); i++) {
+		if (!hier[i]->found)
+			continue;
+		e = pt_cgroup_walk(d->cgroup_ids, hier[i], &whole, err, sizeof(err));
+		if (e == -ENOMEM)
+			return e;
+		if (e < 0)
+			fprintf(stderr,
+				"podtrail: warning: %s: the kernel names its older cgroups\n", err);
+		if (whole)
+			pt_loader_cgroups_walked(d->loader, i);
+		if (e >= 0 && d->opts->verbose >= 1)
+			fprintf(stderr, "podtrail: %d cgroups under %s%s\n", e, hier[i]->dir,
+				whole ? "" : " (not all: the kernel names the others)");
+	}
+	return 0;
 }
 
 /*
@@ -225,6 +273,8 @@ static int wire(struct daemon *d, char **envp, char *host, size_t hostlen, char 
 	/* wire_sink() chooses the sink below; nothing emits before the loop runs. */
 	pt_pipeline_init(&d->pipeline, node_name(d->opts, host, hostlen), (struct pt_sink){ 0 });
 	d->pipeline.components = &d->components;
+	if (!e)
+		e = learn_cgroups(d);
 	if (!e)
 		e = pt_loop_add(d->loop, d->sigfd, EPOLLIN, on_signal, d);
 	if (!e)
@@ -304,6 +354,7 @@ out:
 	pt_ring_reader_free(d.reader);
 	pt_oom_groups_free(d.oom_groups);
 	pt_runtime_state_free(d.runtime);
+	pt_cgroup_ids_free(d.cgroup_ids);
 	pt_loop_free(d.loop);
 	pt_loader_close(d.loader);
 	close(d.sigfd);

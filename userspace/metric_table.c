@@ -11,12 +11,15 @@
 #define KERNEL(i)     AT(kernel[i])
 #define K8S(field)    AT(cluster.field), .kubernetes = true
 
-/* kernel_records_total reads them as one pair, exit then oom. */
-_Static_assert(PT_CNT_OOM_SENT == PT_CNT_EXIT_SENT + 1, "exit and OOM records side by side");
+/* kernel_records_total reads them as one row: exit, oom, cgroup. */
+_Static_assert(PT_CNT_OOM_SENT == PT_CNT_EXIT_SENT + 1 && PT_CNT_CGROUP_SENT == PT_CNT_OOM_SENT + 1,
+	       "exit, OOM and cgroup records side by side");
 
 static const char *record_kind(int i)
 {
-	return i ? "oom" : "exit";
+	static const char *const kinds[] = { "exit", "oom", "cgroup" };
+
+	return kinds[i];
 }
 
 static const char *reason_name(int i)
@@ -65,9 +68,11 @@ static void api_latency(FILE *f, const struct pt_metrics_snapshot *s)
 const struct pt_metric pt_metric_table[] = {
 	/* The kernel side. */
 	{ COUNTER("kernel_records_total", "Records the BPF programs sent to userspace, by kind."),
-	  KERNEL(PT_CNT_EXIT_SENT), .label = "kind", .label_of = record_kind, .n = 2,
+	  KERNEL(PT_CNT_EXIT_SENT), .label = "kind", .label_of = record_kind, .n = 3,
 	  .total = "records_sent" },
 	{ KERNEL(PT_CNT_OOM_SENT), .total = "oom_kills" }, /* kernel_records_total{kind="oom"} */
+	/* kernel_records_total{kind="cgroup"}: no exit's, so apart from records_sent in the totals */
+	{ KERNEL(PT_CNT_CGROUP_SENT), .total = "cgroup_records_sent" },
 	{ COUNTER("exits_seen_total", "Process exits seen in the kernel (threads excluded)."),
 	  KERNEL(PT_CNT_EXIT_SEEN), .total = "exits_seen" },
 	{ COUNTER("exits_filtered_in_kernel_total",
@@ -111,6 +116,29 @@ const struct pt_metric pt_metric_table[] = {
 	  AT(pipeline.by_role), .label = "role", .label_of = role_name, .n = PT_ROLE_SANDBOX + 1 },
 	{ COUNTER("component_exits_total", "Exits of the node's own components read."),
 	  AT(pipeline.component_exits) },
+	/* cgroup id -> path. */
+	{ COUNTER("cgroup_records_total", "cgroup mkdir and rmdir records read."),
+	  AT(pipeline.cgroup_records) },
+	{ COUNTER("cgroups_named_by_kernel_total",
+		  "cgroup names records read: cgroups older than the agent that its walk did not "
+		  "see (in a pod's cgroup namespace), named by the kernel."),
+	  AT(pipeline.cgroup_names_records) },
+	{ COUNTER("cgroup_paths_cut_total",
+		  "cgroups not learnt: the kernel cut their path (longer than 1023 bytes)."),
+	  AT(pipeline.cgroup_paths_cut) },
+	{ GAUGE("cgroups_known",
+		"cgroups whose path is known, removed ones in their grace time too."),
+	  AT(cgroup_ids.entries), .total = "cgroups" },
+	{ GAUGE("cgroups_removed_held", "Removed cgroups kept for late records (60 s)."),
+	  AT(cgroup_ids.removed) },
+	{ COUNTER("cgroups_learnt_total",
+		  "cgroups learnt, from the walk at start, mkdir and names records."),
+	  AT(cgroup_ids.added) },
+	{ COUNTER("cgroups_forgotten_total", "Removed cgroups forgotten after their grace time."),
+	  AT(cgroup_ids.expired) },
+	{ COUNTER("cgroup_id_misses_total",
+		  "cgroup ids of records not known: their events name no cgroup; must stay 0."),
+	  AT(cgroup_ids.misses), .total = "cgroup_misses" },
 	/* The runtimes' records. */
 	{ GAUGE("runtime_containers", "Containers whose runtime records are kept."),
 	  AT(runtime.containers) },

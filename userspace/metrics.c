@@ -37,6 +37,8 @@ int pt_metrics_snapshot(const struct pt_metrics_sources *src, struct pt_metrics_
 		s->runtime = *pt_runtime_state_stats(rs);
 	if (src->reader)
 		s->reader = *pt_ring_reader_stats(src->reader);
+	if (src->pipeline->cgroup_ids)
+		pt_cgroup_ids_stats(src->pipeline->cgroup_ids, &s->cgroup_ids);
 	if (src->cluster)
 		pt_cluster_metrics(src->cluster, &s->cluster);
 	return e;

@@ -29,6 +29,7 @@ struct pt_metrics_snapshot {
 	uint64_t sink_errors;
 	struct pt_runtime_state_stats runtime;
 	struct pt_ring_reader_stats reader;
+	struct pt_cgroup_ids_stats cgroup_ids;
 	struct pt_cluster_metrics cluster; /* last: it ends with a pointer, not a counter */
 };
 

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include "cgroup_names.h"
 #include "cgroup_path.h"
 #include "decode.h"
 #include "pipeline.h"
@@ -31,6 +32,11 @@ static void place(const struct pt_pipeline *p, const struct pt_event *ev,
 	/* A malformed kubepods path comes back as a host attribution: never a guessed pod. */
 	pt_cgroup_parse(ev->cgroup.known ? ev->cgroup.path : "", &where->cgroup);
 	pt_cgroup_parse(ev->killer.present ? ev->killer.cgroup_leaf : "", &where->killer_cgroup);
+	/* An id the table missed: say less ("a cgroup not known"), never "the host". */
+	if (ev->cgroup.id && !ev->cgroup.known)
+		where->cgroup.scope = PT_SCOPE_UNKNOWN;
+	if (ev->killer.present && ev->killer.cgroup_id && !ev->killer.cgroup_known)
+		where->killer_cgroup.scope = PT_SCOPE_UNKNOWN;
 	memset(&rt, 0, sizeof(rt));
 	if (where->cgroup.scope == PT_SCOPE_CONTAINER)
 		pt_runtime_state_ask(p->runtime, where->cgroup.container_id, where->cgroup.runtime,
@@ -131,17 +137,52 @@ void pt_pipeline_deliver(void *ctx, const struct pt_event *ev, const struct pt_p
 		pt_pipeline_emit(p, ev, where, NULL);
 }
 
+/*
+ * A cgroup made, named by the kernel (one older than the agent) or removed:
+ * the table learns or starts forgetting it.
+ */
+static void on_cgroup_record(struct pt_pipeline *p, const void *data, size_t size)
+{
+	struct pt_cgroup_change c;
+
+	if (pt_decode_cgroup(data, size, &c) < 0) {
+		p->stats.decode_errors++;
+		return;
+	}
+	if (c.kind == PT_RECORD_CGROUP_NAMES)
+		p->stats.cgroup_names_records++;
+	else
+		p->stats.cgroup_records++;
+	if (!p->cgroup_ids)
+		return;
+	pt_cgroup_ids_expire(p->cgroup_ids, c.ktime_ns);
+	if (c.kind == PT_RECORD_CGROUP_RMDIR)
+		pt_cgroup_ids_remove(p->cgroup_ids, c.hierarchy_id, c.id, c.ktime_ns);
+	else if (c.cut)
+		p->stats.cgroup_paths_cut++; /* a cut path would name the wrong cgroup */
+	else
+		pt_cgroup_ids_add(p->cgroup_ids, c.hierarchy_id, c.id,
+				  c.path); /* -ENOMEM: a miss later */
+}
+
 void pt_pipeline_on_record(void *ctx, const void *data, size_t size)
 {
 	struct pt_pipeline *p = ctx;
 	struct pt_placement where;
 	struct pt_event ev;
+	int kind = pt_record_kind(data, size);
 
 	p->stats.records++;
+	if (kind == PT_RECORD_CGROUP_MKDIR || kind == PT_RECORD_CGROUP_RMDIR ||
+	    kind == PT_RECORD_CGROUP_NAMES) {
+		on_cgroup_record(p, data, size);
+		return;
+	}
 	if (pt_decode(data, size, &ev) < 0) {
 		p->stats.decode_errors++;
 		return;
 	}
+	pt_cgroup_names_fill(p->cgroup_ids, &ev);
 	if (ev.kind == PT_RECORD_OOM) {
 		p->stats.oom_records++;
 		if (p->oom_groups)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The userspace half of the data flow for one record:
- * decode -> parse the cgroup -> identify the process (the runtime's record
+ * decode -> name the cgroups from their ids -> parse the cgroup -> identify the process (the runtime's record
  * of the container's main and exec'd processes) -> gather the victims of an
  * OOM kill -> attribute (optional: the pod cache, which may hold the event
  * until its pod is known) -> classify -> sink.
@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "cgroup_ids.h"
 #include "classify.h"
 #include "oom_groups.h"
 #include "report.h"
@@ -25,6 +26,9 @@ struct pt_pipeline_stats {
 	uint64_t by_reason[PT_REASON__COUNT];  /* reports handed to the sink */
 	uint64_t by_role[PT_ROLE_SANDBOX + 1]; /* exits by what the process was to its container */
 	uint64_t component_exits;	       /* exits of node components read */
+	uint64_t cgroup_records;	       /* cgroup mkdir/rmdir records read */
+	uint64_t cgroup_names_records;	       /* cgroups the kernel named (older than the agent) */
+	uint64_t cgroup_paths_cut; /* mkdir records whose path the kernel cut: not learnt */
 };
 
 /*
@@ -45,6 +49,7 @@ struct pt_pipeline {
 	struct pt_runtime_state *runtime;	/* NULL: the runtime's records are not read */
 	struct pt_oom_groups *oom_groups;	/* NULL: each OOM victim reported alone */
 	const struct pt_components *components; /* NULL: no node component is recognised */
+	struct pt_cgroup_ids *cgroup_ids;	/* NULL: no cgroup is named */
 	uint64_t sink_errors;
 	struct pt_pipeline_stats stats;
 };

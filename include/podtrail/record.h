@@ -14,13 +14,15 @@
 #include <linux/types.h>
 #endif
 
-#define PT_RECORD_VERSION 2
+#define PT_RECORD_VERSION 3
 
 #define PT_COMM_LEN 16
 /* Longest kubelet-made name is "cri-containerd-<64 hex>.scope" (85 bytes). */
 #define PT_CGROUP_NAME_LEN 128
-/* Leaf plus ancestors: enough for kubepods/<qos>/<pod>/<container> and a nested root. */
+/* Names the kernel sends for a cgroup userspace cannot know: the leaf and its ancestors. */
 #define PT_CGROUP_LEVELS 6
+/* The kernel's own bound on a cgroup tracepoint's path (TRACE_CGROUP_PATH_LEN). */
+#define PT_CGROUP_RECORD_PATH_LEN 1024
 /* Process names that identify a pod sandbox (e.g. "pause"); set as rodata. */
 #define PT_MAX_SANDBOX_NAMES 4
 /* Node daemons whose clean exits are sent too, and runtime shims; rodata. */
@@ -38,18 +40,21 @@ static inline unsigned int pt_name_bit(__u64 first8)
 }
 
 enum pt_record_kind {
-	PT_RECORD_EXIT = 1, /* a process (its last thread) exited */
-	PT_RECORD_OOM = 2,  /* the OOM killer chose a victim */
+	PT_RECORD_EXIT = 1,	    /* a process (its last thread) exited */
+	PT_RECORD_OOM = 2,	    /* the OOM killer chose a victim */
+	PT_RECORD_CGROUP_MKDIR = 3, /* a cgroup was created */
+	PT_RECORD_CGROUP_RMDIR = 4, /* a cgroup was removed */
+	PT_RECORD_CGROUP_NAMES = 5, /* the names of a cgroup userspace cannot know */
 };
 
 /* pt_record_header.flags */
 enum pt_record_flags {
-	PT_FLAG_PIDNS_INIT = 1u << 0,	       /* pid 1 of a non-root pid namespace */
-	PT_FLAG_SANDBOX = 1u << 1,	       /* comm matches a sandbox process name */
-	PT_FLAG_HAS_KILLER = 1u << 2,	       /* killer holds who sent the fatal signal */
-	PT_FLAG_OOM_KILLED = 1u << 3,	       /* the OOM killer marked this process */
-	PT_FLAG_CGROUP_V1 = 1u << 4,	       /* names come from the v1 memory hierarchy */
-	PT_FLAG_CGROUP_TRUNCATED = 1u << 5,    /* more ancestors than PT_CGROUP_LEVELS */
+	PT_FLAG_PIDNS_INIT = 1u << 0, /* pid 1 of a non-root pid namespace */
+	PT_FLAG_SANDBOX = 1u << 1,    /* comm matches a sandbox process name */
+	PT_FLAG_HAS_KILLER = 1u << 2, /* killer holds who sent the fatal signal */
+	PT_FLAG_OOM_KILLED = 1u << 3, /* the OOM killer marked this process */
+	PT_FLAG_CGROUP_V1 = 1u << 4,  /* names come from the v1 memory hierarchy */
+	/* 1u << 5 is free: it said "cgroup names truncated" up to version 2. */
 	PT_FLAG_PARENT_OTHER_CGROUP = 1u << 6, /* parent lives in another cgroup */
 	PT_FLAG_OOM_MEMCG = 1u << 7,	       /* OOM confined to a memory cgroup */
 	PT_FLAG_HAS_RSS = 1u << 8,	       /* the kernel's tracepoint carried rss figures */
@@ -66,19 +71,25 @@ struct pt_record_header {
 
 /*
  * The cgroup the process belonged to, captured in the kernel because the
- * process is gone by the time userspace reads the record. names[0] is the
- * leaf, names[1] its parent, and so on; depth is the leaf's level (the root
- * is level 0), so names[depth - 1] is the top-level directory when depth is
- * at most PT_CGROUP_LEVELS.
+ * process is gone by the time userspace reads the record: its id and
+ * hierarchy. Userspace knows the path of every cgroup made since the
+ * programs were attached from the mkdir records (struct pt_cgroup_record),
+ * which come through the same ring before any exit in the cgroup they name;
+ * and, when its walk at start saw the whole hierarchy, of every older one.
+ * For any other cgroup a record names it first (struct
+ * pt_cgroup_names_record), sent just before the record that needs it.
  */
 struct pt_cgroup {
-	__u64 id;
-	__u32 depth;
-	__u32 _pad;
-	char names[PT_CGROUP_LEVELS][PT_CGROUP_NAME_LEN];
+	__u64 id;	    /* kernfs node id: the directory's inode number */
+	__u32 hierarchy_id; /* 0 for cgroup v2; /proc/cgroups' column for v1 */
+	__u32 level;	    /* the root is level 0 */
 };
 
-/* Who sent the last fatal signal to a process (from signal_generate). */
+/*
+ * Who sent the last fatal signal to a process (from the kill family of
+ * system calls, or signal_generate). The sender's cgroup is an id, named by
+ * a pt_cgroup_names_record sent with the signal when userspace cannot know it.
+ */
 struct pt_killer {
 	__u64 ktime_ns;
 	__u32 pid;  /* sender thread */
@@ -86,8 +97,9 @@ struct pt_killer {
 	__s32 sig;
 	__s32 code; /* si_code: > 0 from the kernel, <= 0 from a process */
 	__u64 cgroup_id;
+	__u32 cgroup_hierarchy_id; /* with cgroup_id: where the sender ran */
+	__u32 _pad;
 	char comm[PT_COMM_LEN];
-	char cgroup_leaf[PT_CGROUP_NAME_LEN];
 	/*
 	 * The stop signal sent before this one, when it differs (the SIGTERM
 	 * of a graceful stop before its SIGKILL); prev_sig 0 when none.
@@ -133,8 +145,13 @@ struct pt_exit_record {
 	char comm[PT_COMM_LEN];
 	char parent_comm[PT_COMM_LEN];
 	struct pt_killer killer; /* valid when PT_FLAG_HAS_KILLER */
-	struct pt_oom oom;	 /* valid when PT_FLAG_OOM_KILLED */
 	struct pt_cgroup cgroup;
+};
+
+/* The exit of a process the OOM killer marked (PT_FLAG_OOM_KILLED): with the kill's figures. */
+struct pt_exit_record_oom {
+	struct pt_exit_record exit;
+	struct pt_oom oom;
 };
 
 /*
@@ -149,6 +166,31 @@ struct pt_oom_record {
 	struct pt_oom oom; /* kill_id, trigger and memcg figures; no group_memcg_id yet */
 };
 
+/*
+ * A cgroup created or removed, in the v2 hierarchy or the v1 memory one
+ * (those exit records name). The path is the kernel's, from the hierarchy's
+ * root ("/kubepods/burstable/pod<uid>/<id>"), cut by it at
+ * PT_CGROUP_RECORD_PATH_LEN - 1 bytes.
+ */
+struct pt_cgroup_record {
+	struct pt_record_header hdr;
+	struct pt_cgroup cgroup;
+	char path[PT_CGROUP_RECORD_PATH_LEN];
+};
+
+/*
+ * The names of a cgroup userspace cannot name from its id (one older than
+ * the agent that its walk could not see), sent before the exit or signal
+ * record that names its id: names[0] is the leaf, names[1] its parent, and
+ * so on, up to PT_CGROUP_LEVELS of them (cgroup.level says how many there
+ * are in all).
+ */
+struct pt_cgroup_names_record {
+	struct pt_record_header hdr;
+	struct pt_cgroup cgroup;
+	char names[PT_CGROUP_LEVELS][PT_CGROUP_NAME_LEN];
+};
+
 /* Indexes of the per-CPU counters in the "counters" map. */
 enum pt_counter {
 	PT_CNT_EXIT_SEEN = 0, /* process exits past the boring filter (threads excluded) */
@@ -156,6 +198,7 @@ enum pt_counter {
 	PT_CNT_THREAD_EXIT,   /* thread exits that did not end the process */
 	PT_CNT_EXIT_SENT,     /* exit records submitted */
 	PT_CNT_OOM_SENT,      /* OOM records submitted */
+	PT_CNT_CGROUP_SENT,   /* cgroup mkdir/rmdir/names records submitted */
 	PT_CNT_SIGNAL_FATAL,  /* fatal signals remembered */
 	PT_CNT_RINGBUF_LOST,  /* failed ring-buffer reservations */
 	PT_CNT_WAKEUPS,	      /* submits that woke the reader */

@@ -38,6 +38,7 @@ FUZZ_LIBS = $(shell $(PKG_CONFIG) --libs json-c yaml-0.1 2>/dev/null) -lm
 # BPF skeleton's users).
 FUZZ_SRCS_cgroup_path := userspace/cgroup_path.c
 FUZZ_SRCS_decode := userspace/decode.c userspace/cgroup_path.c userspace/classify.c \
+	userspace/cgroup_ids.c userspace/cgroup_names.c \
 	userspace/signals.c userspace/output.c userspace/json_writer.c userspace/pipeline.c userspace/k8s/event_build.c \
 	userspace/identity.c userspace/oom_groups.c userspace/runtime_state.c userspace/event_loop.c \
 	userspace/components.c \
@@ -47,7 +48,8 @@ FUZZ_SRCS_api_json := userspace/k8s/pod_json.c
 FUZZ_SRCS_kubeconfig := userspace/k8s/kubeconfig.c
 
 FUZZ_BINS := $(patsubst %,$(FUZZ_OUT)/bin/fuzz_%,$(FUZZ_TARGETS))
-FUZZ_HDRS := $(wildcard userspace/*.h userspace/*/*.h include/podtrail/*.h) $(FUZZ_DIR)/fuzz_util.h
+FUZZ_HDRS := $(wildcard userspace/*.h userspace/*/*.h include/podtrail/*.h) $(FUZZ_DIR)/fuzz_util.h \
+	$(FUZZ_DIR)/seed_cgroups.h
 
 .PHONY: fuzz fuzz-build test-fuzz fuzz-merge fuzz-seeds fuzz-coverage fuzz-clean
 
@@ -94,9 +96,9 @@ fuzz-merge: fuzz-build
 			2>&1 | grep -E 'MERGE-OUTER: [0-9]+ new files' || exit 1; \
 	done; du -sh $(FUZZ_DIR)/corpus
 
-$(FUZZ_OUT)/gen_records: $(FUZZ_DIR)/gen_records.c include/podtrail/record.h
+$(FUZZ_OUT)/gen_records: $(FUZZ_DIR)/gen_records.c $(FUZZ_DIR)/seed_cgroups.h include/podtrail/record.h
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(filter -std=% -W% -D% -I%,$(CFLAGS)) -o $@ $<
+	$(FUZZ_CC) $(filter -std=% -W% -D% -I%,$(CFLAGS)) -I$(FUZZ_DIR) -o $@ $<
 
 fuzz-seeds: $(FUZZ_OUT)/gen_records
 	$(PYTHON) $(FUZZ_DIR)/gen_seeds.py

@@ -102,6 +102,10 @@ static void check_info(const char *path, int ret, const struct pt_cgroup_info *i
 		FUZZ_ASSERT(!info->container_id[0], "pod scope with id \"%s\" for \"%s\"",
 			    info->container_id, path);
 		break;
+	case PT_SCOPE_UNKNOWN:
+		/* Only the pipeline says so, for an id it cannot name: never the parser. */
+		FUZZ_ASSERT(0, "unknown scope from a path: \"%s\"", path);
+		return;
 	case PT_SCOPE_CONTAINER:
 	case PT_SCOPE_RUNTIME_HELPER:
 		FUZZ_ASSERT(strlen(info->container_id) == PT_CONTAINER_ID_LEN &&

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Ring-buffer records of any size and content, through everything that
- * reads them: pt_decode(), then the pipeline (cgroup parse, classify) into
- * both standalone output formats and the Kubernetes Event bodies.
+ * reads them: pt_decode() (or pt_decode_cgroup()), then the pipeline (cgroup
+ * ids named from a table holding seed_cgroups.h's node, cgroup parse,
+ * classify) into both standalone output formats and the Kubernetes Event
+ * bodies.
  *
  * Each input is decoded twice: as it is (almost always refused: the size
  * must match exactly), and "repaired" (padded or cut to the size of the
@@ -27,8 +29,10 @@
 #include "decode.h"
 #include "k8s/event_build.h"
 #include "output.h"
+#include "cgroup_names.h"
 #include "pipeline.h"
 #include "fuzz_util.h"
+#include "seed_cgroups.h"
 
 static FILE *devnull;
 static char *line;
@@ -58,36 +62,43 @@ static void check_copy(const char *what, const char *dst, size_t dstsize, const 
 
 #define CHECK_COPY(dst, src) check_copy(#dst, (dst), sizeof(dst), (src), sizeof(src))
 
+/* Decode copies the id; the path comes from the table, never from the record. */
 static void check_cgroup(const struct pt_cgroup *cg, uint32_t flags, const struct pt_event *ev)
 {
-	char expect[PT_CGROUP_LEVELS * (PT_CGROUP_NAME_LEN + 1) + 8] = "";
-	uint32_t levels = cg->depth < PT_CGROUP_LEVELS ? cg->depth : PT_CGROUP_LEVELS;
-	size_t len = 0;
+	FUZZ_ASSERT(ev->cgroup.id == cg->id && ev->cgroup.hierarchy_id == cg->hierarchy_id &&
+			ev->cgroup.depth == cg->level && !ev->cgroup.known,
+		    "cgroup id/hierarchy/depth");
+	FUZZ_ASSERT(ev->cgroup.v1 == !!(flags & PT_FLAG_CGROUP_V1), "cgroup flags");
+}
 
+/* A table of the seeds' node, as the walk at start would fill it. */
+static struct pt_cgroup_ids *seed_table(void)
+{
+	struct pt_cgroup_ids *t;
+
+	FUZZ_ASSERT(pt_cgroup_ids_new(60ULL * 1000000000ULL, &t) == 0, "table");
+	for (size_t i = 0; i < sizeof(seed_cgroups) / sizeof(seed_cgroups[0]); i++)
+		FUZZ_ASSERT(pt_cgroup_ids_add(t, seed_cgroups[i].hierarchy, seed_cgroups[i].id,
+					      seed_cgroups[i].path) == 0,
+			    "seed cgroup");
+	return t;
+}
+
+/* Named from the table: a known path is absolute, bounded, and the table's when short. */
+static void check_named(struct pt_cgroup_ids *t, struct pt_event *ev)
+{
+	const char *path;
+
+	pt_cgroup_names_fill(t, ev);
+	path = pt_cgroup_ids_find(t, ev->cgroup.hierarchy_id, ev->cgroup.id);
+	FUZZ_ASSERT(ev->cgroup.known == (ev->cgroup.id && path), "cgroup known");
+	if (!ev->cgroup.known)
+		return;
 	FUZZ_ASSERT_STR(ev->cgroup.path);
 	FUZZ_ASSERT(ev->cgroup.path[0] == '/', "cgroup path \"%s\"", ev->cgroup.path);
-	FUZZ_ASSERT(ev->cgroup.id == cg->id && ev->cgroup.depth == cg->depth &&
-			ev->cgroup.known == (cg->id != 0),
-		    "cgroup id/depth");
-	FUZZ_ASSERT(ev->cgroup.v1 == !!(flags & PT_FLAG_CGROUP_V1) &&
-			ev->cgroup.truncated == !!(flags & PT_FLAG_CGROUP_TRUNCATED),
-		    "cgroup flags");
-
-	/* The path is the names, root first; cut only where it would not fit. */
-	if (flags & PT_FLAG_CGROUP_TRUNCATED)
-		len += (size_t)snprintf(expect + len, sizeof(expect) - len, "/...");
-	for (uint32_t i = levels; i > 0; i--)
-		len += (size_t)snprintf(expect + len, sizeof(expect) - len, "/%.*s",
-					PT_CGROUP_NAME_LEN, cg->names[i - 1]);
-	if (!len)
-		strcpy(expect, "/");
-	if (strlen(expect) < sizeof(ev->cgroup.path))
-		FUZZ_ASSERT(!strcmp(ev->cgroup.path, expect), "cgroup path \"%s\", expected \"%s\"",
-			    ev->cgroup.path, expect);
-	else
-		FUZZ_ASSERT(!strncmp(ev->cgroup.path, expect, strlen(ev->cgroup.path)),
-			    "cut cgroup path \"%s\" is not a prefix of \"%s\"", ev->cgroup.path,
-			    expect);
+	if (!ev->cgroup.truncated)
+		FUZZ_ASSERT(!strcmp(ev->cgroup.path, path), "cgroup path \"%s\", table \"%s\"",
+			    ev->cgroup.path, path);
 }
 
 static void check_oom(const struct pt_oom *o, uint32_t flags, const struct pt_event_oom *out)
@@ -103,7 +114,37 @@ static void check_oom(const struct pt_oom *o, uint32_t flags, const struct pt_ev
 	CHECK_COPY(out->memcg_name, o->memcg_name);
 }
 
-static void check_exit(const struct pt_exit_record *r, const struct pt_event *ev)
+static void check_cgroup_record(const uint8_t *rec, size_t size)
+{
+	struct pt_cgroup_record r;
+	struct pt_cgroup_change c;
+
+	if (pt_record_kind(rec, size) == PT_RECORD_CGROUP_NAMES) {
+		struct pt_cgroup_names_record n;
+
+		FUZZ_ASSERT(size == sizeof(n), "names record of %zu bytes", size);
+		memcpy(&n, rec, sizeof(n));
+		FUZZ_ASSERT(pt_decode_cgroup(rec, size, &c) == 0, "a names record refused");
+		FUZZ_ASSERT(c.id == n.cgroup.id && c.hierarchy_id == n.cgroup.hierarchy_id &&
+				c.level == n.cgroup.level && !c.cut && c.path[0] == '/',
+			    "names record fields");
+		FUZZ_ASSERT_STR(c.path);
+		return;
+	}
+	FUZZ_ASSERT(size == sizeof(r), "cgroup record of %zu bytes", size);
+	memcpy(&r, rec, sizeof(r));
+	FUZZ_ASSERT(pt_decode_cgroup(rec, size, &c) == 0, "a well-formed cgroup record refused");
+	FUZZ_ASSERT(c.id == r.cgroup.id && c.hierarchy_id == r.cgroup.hierarchy_id &&
+			c.level == r.cgroup.level && c.kind == r.hdr.kind,
+		    "cgroup record fields");
+	FUZZ_ASSERT_STR(c.path);
+	FUZZ_ASSERT(!strncmp(c.path, r.path, strlen(c.path)), "cgroup record path");
+	FUZZ_ASSERT(c.cut || c.path[0] == '/', "uncut relative path \"%s\"", c.path);
+}
+
+/* @oom: the record's OOM figures, NULL for a plain exit record. */
+static void check_exit(const struct pt_exit_record *r, const struct pt_oom *oom,
+		       const struct pt_event *ev)
 {
 	uint32_t flags = r->hdr.flags;
 
@@ -124,12 +165,16 @@ static void check_exit(const struct pt_exit_record *r, const struct pt_event *ev
 	FUZZ_ASSERT(ev->killer.present == !!(flags & PT_FLAG_HAS_KILLER), "killer presence");
 	if (ev->killer.present) {
 		CHECK_COPY(ev->killer.comm, r->killer.comm);
-		CHECK_COPY(ev->killer.cgroup_leaf, r->killer.cgroup_leaf);
+		FUZZ_ASSERT(ev->killer.cgroup_id == r->killer.cgroup_id &&
+				ev->killer.cgroup_hierarchy_id == r->killer.cgroup_hierarchy_id &&
+				!ev->killer.cgroup_leaf[0],
+			    "killer cgroup");
 		FUZZ_ASSERT(ev->killer.from_kernel == (r->killer.code > 0), "killer from_kernel");
 	}
 	FUZZ_ASSERT(ev->oom.present == !!(flags & PT_FLAG_OOM_KILLED), "oom presence");
+	FUZZ_ASSERT(!oom == !ev->oom.present, "oom section");
 	if (ev->oom.present)
-		check_oom(&r->oom, flags, &ev->oom);
+		check_oom(oom, flags, &ev->oom);
 	check_cgroup(&r->cgroup, flags, ev);
 }
 
@@ -281,13 +326,15 @@ static const struct pt_pod_ref known_pod = {
 	.field_path = "spec.containers{app}",
 };
 
-static void run_pipeline(const void *rec, size_t size, const struct pt_event *ev)
+static void run_pipeline(const void *rec, size_t size, struct pt_event *ev)
 {
+	struct pt_cgroup_ids *t = seed_table();
 	struct pt_pipeline p;
 	struct pt_placement where;
 	uint64_t reports = 0;
 
 	pt_pipeline_init(&p, "node-1", (struct pt_sink){ sink, NULL });
+	p.cgroup_ids = t;
 	pt_pipeline_on_record(&p, rec, size);
 	FUZZ_ASSERT(p.stats.records == 1 && p.stats.decode_errors == 0, "pipeline decode");
 	/* At most an OOM report and a ContainerExited, for an OOM-killed main process. */
@@ -296,18 +343,41 @@ static void run_pipeline(const void *rec, size_t size, const struct pt_event *ev
 	FUZZ_ASSERT(reports <= 2, "too many reports");
 
 	/* The same event once attributed, as the cluster path emits it. */
+	if (ev->kind != PT_RECORD_EXIT && ev->kind != PT_RECORD_OOM) {
+		pt_cgroup_ids_free(t);
+		return;
+	}
+	check_named(t, ev);
 	memset(&where, 0, sizeof(where));
 	pt_cgroup_parse(ev->cgroup.known ? ev->cgroup.path : "", &where.cgroup);
 	pt_cgroup_parse(ev->killer.present ? ev->killer.cgroup_leaf : "", &where.killer_cgroup);
 	pt_pipeline_emit(&p, ev, &where, &known_pod);
+	pt_cgroup_ids_free(t);
 }
 
 static int decode_one(const uint8_t *rec, size_t size, bool must_decode)
 {
 	struct pt_record_header hdr;
 	struct pt_event ev;
+	int kind = pt_record_kind(rec, size);
 	int ret;
 
+	if (kind == PT_RECORD_CGROUP_MKDIR || kind == PT_RECORD_CGROUP_RMDIR ||
+	    kind == PT_RECORD_CGROUP_NAMES) {
+		struct pt_cgroup_change c;
+
+		ret = pt_decode_cgroup(rec, size, &c);
+		FUZZ_ASSERT(ret == 0 || ret == -EBADMSG, "ret %d", ret);
+		if (must_decode)
+			FUZZ_ASSERT(ret == 0, "a well-formed cgroup record was refused");
+		if (ret)
+			return ret;
+		check_cgroup_record(rec, size);
+		memset(&ev, 0, sizeof(ev));
+		ev.kind = (enum pt_record_kind)kind;
+		run_pipeline(rec, size, &ev);
+		return 0;
+	}
 	ret = pt_decode(rec, size, &ev);
 	FUZZ_ASSERT(ret == 0 || ret == -EBADMSG, "ret %d", ret);
 	if (must_decode)
@@ -319,11 +389,13 @@ static int decode_one(const uint8_t *rec, size_t size, bool must_decode)
 	FUZZ_ASSERT(hdr.size == size && hdr.version == PT_RECORD_VERSION, "header");
 	FUZZ_ASSERT(ev.flags == hdr.flags && ev.ktime_ns == hdr.ktime_ns, "header fields");
 	if (hdr.kind == PT_RECORD_EXIT) {
-		struct pt_exit_record r;
+		struct pt_exit_record_oom r;
+		bool oom = hdr.flags & PT_FLAG_OOM_KILLED;
 
-		FUZZ_ASSERT(size == sizeof(r), "exit record of %zu bytes", size);
-		memcpy(&r, rec, sizeof(r));
-		check_exit(&r, &ev);
+		FUZZ_ASSERT(size == (oom ? sizeof(r) : sizeof(r.exit)), "exit record of %zu bytes",
+			    size);
+		memcpy(&r, rec, size);
+		check_exit(&r.exit, oom ? &r.oom : NULL, &ev);
 	} else {
 		struct pt_oom_record r;
 
@@ -355,10 +427,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* Repaired: the kind picks the layout, the rest is the fuzzer's. */
 	memcpy(&hdr, data, size < sizeof(hdr) ? size : sizeof(hdr));
-	if (hdr.kind != PT_RECORD_EXIT && hdr.kind != PT_RECORD_OOM)
-		hdr.kind = (hdr.kind & 1) ? PT_RECORD_EXIT : PT_RECORD_OOM;
-	fixed_size = hdr.kind == PT_RECORD_EXIT ? sizeof(struct pt_exit_record)
-						: sizeof(struct pt_oom_record);
+	if (hdr.kind < PT_RECORD_EXIT || hdr.kind > PT_RECORD_CGROUP_NAMES)
+		hdr.kind = PT_RECORD_EXIT + hdr.kind % 5;
+	if (hdr.kind == PT_RECORD_EXIT)
+		fixed_size = hdr.flags & PT_FLAG_OOM_KILLED ? sizeof(struct pt_exit_record_oom)
+							    : sizeof(struct pt_exit_record);
+	else if (hdr.kind == PT_RECORD_OOM)
+		fixed_size = sizeof(struct pt_oom_record);
+	else if (hdr.kind == PT_RECORD_CGROUP_NAMES)
+		fixed_size = sizeof(struct pt_cgroup_names_record);
+	else
+		fixed_size = sizeof(struct pt_cgroup_record);
 	fixed = calloc(1, fixed_size);
 	if (!fixed)
 		abort();

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Writes the decode target's seed corpus: raw ring-buffer records as the
- * BPF programs make them (struct pt_exit_record / pt_oom_record from
- * include/podtrail/record.h), one file each, into the directory given.
+ * BPF programs make them (struct pt_exit_record / pt_oom_record /
+ * pt_cgroup_record from include/podtrail/record.h), one file each, into the
+ * directory given. The cgroups they name by id are seed_cgroups.h's.
  *
  *   make fuzz-seeds   (rebuilds this and rewrites tests/fuzz/corpus/decode/rec-*)
  */
@@ -11,11 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "podtrail/record.h"
+#include "seed_cgroups.h"
 
-#define CID1  "8b0bf8b0926b6e7e4c1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f"
-#define CID2  "3f2a1b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f70"
-#define UID1  "1b4c3a2e-5f6d-4e7c-8b9a-0c1d2e3f4a5b"
-#define UID1_ "1b4c3a2e_5f6d_4e7c_8b9a_0c1d2e3f4a5b"
+#define CID1 SEED_CID1
 
 static const char *dir;
 
@@ -32,14 +31,23 @@ static void save(const char *name, const void *rec, size_t size)
 	}
 }
 
-/* names[] leaf first; @path given root first, like a cgroup path. */
-static void set_cgroup(struct pt_cgroup *cg, unsigned long long id, unsigned depth,
-		       const char *const *root_first, unsigned n)
+/* The cgroup @id of seed_cgroups.h, at its level. */
+static void set_cgroup(struct pt_cgroup *cg, unsigned long long id)
 {
-	cg->id = id;
-	cg->depth = depth;
-	for (unsigned i = 0; i < n; i++)
-		strncpy(cg->names[n - 1 - i], root_first[i], PT_CGROUP_NAME_LEN - 1);
+	for (size_t i = 0; i < sizeof(seed_cgroups) / sizeof(seed_cgroups[0]); i++) {
+		const char *p = seed_cgroups[i].path;
+
+		if (seed_cgroups[i].id != id)
+			continue;
+		cg->id = id;
+		cg->hierarchy_id = seed_cgroups[i].hierarchy;
+		cg->level = 0;
+		for (; *p; p++)
+			cg->level += *p == '/' && p[1];
+		return;
+	}
+	fprintf(stderr, "gen_records: cgroup %llu is not in seed_cgroups.h\n", id);
+	exit(1);
 }
 
 static void exit_header(struct pt_exit_record *r, __u32 flags)
@@ -52,17 +60,22 @@ static void exit_header(struct pt_exit_record *r, __u32 flags)
 	r->hdr.flags = flags;
 }
 
+/* @cgroup 0: the target itself (a fault, raise()), as the kernel leaves it. */
 static void killer(struct pt_killer *k, __u32 tgid, int sig, int code, const char *comm,
-		   const char *leaf)
+		   unsigned long long cgroup)
 {
+	struct pt_cgroup cg = { 0 };
+
 	k->ktime_ns = 7250990000000ULL;
 	k->pid = tgid;
 	k->tgid = tgid;
 	k->sig = sig;
 	k->code = code;
-	k->cgroup_id = 4242;
+	if (cgroup)
+		set_cgroup(&cg, cgroup);
+	k->cgroup_id = cg.id;
+	k->cgroup_hierarchy_id = cg.hierarchy_id;
 	strncpy(k->comm, comm, PT_COMM_LEN - 1);
-	strncpy(k->cgroup_leaf, leaf, PT_CGROUP_NAME_LEN - 1);
 }
 
 static void oom_figures(struct pt_oom *o, unsigned long long limit, const char *memcg)
@@ -80,25 +93,11 @@ static void oom_figures(struct pt_oom *o, unsigned long long limit, const char *
 
 int main(int argc, char **argv)
 {
-	static const char *const cgroupfs[] = { "kubepods", "burstable", ("pod" UID1), CID1 };
-	static const char *const systemd[] = { "kubepods.slice", "kubepods-besteffort.slice",
-					       "kubepods-besteffort-pod" UID1_ ".slice",
-					       "cri-containerd-" CID1 ".scope" };
-	static const char *const crio[] = { "kubepods.slice", "kubepods-pod" UID1_ ".slice",
-					    "crio-" CID2 ".scope" };
-	static const char *const conmon[] = { "kubepods.slice", "kubepods-pod" UID1_ ".slice",
-					      "crio-conmon-" CID2 ".scope" };
-	static const char *const host[] = { "system.slice", "containerd.service" };
-	/* A kind node: kubelet's tree inside the node container's own. */
-	static const char *const kind[] = { "system.slice",
-					    "docker-" CID2 ".scope",
-					    "kubelet.slice",
-					    "kubelet-kubepods.slice",
-					    "kubelet-kubepods-besteffort.slice",
-					    "kubelet-kubepods-besteffort-pod" UID1_ ".slice" };
-	static const char *const v1[] = { "kubepods", ("pod" UID1), CID2 };
 	struct pt_exit_record r;
+	struct pt_exit_record_oom x; /* an OOM victim's exit: r, then the figures */
 	struct pt_oom_record o;
+	struct pt_cgroup_names_record n;
+	struct pt_cgroup_record c;
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: %s DIR\n", argv[0]);
@@ -117,7 +116,7 @@ int main(int argc, char **argv)
 	r.start_ns = r.hdr.ktime_ns - 6000000;
 	strcpy(r.comm, "sh");
 	strcpy(r.parent_comm, "containerd-shim");
-	set_cgroup(&r.cgroup, 8812, 4, cgroupfs, 4);
+	set_cgroup(&r.cgroup, SEED_CG_CGROUPFS);
 	save("exit-code", &r, sizeof(r));
 
 	/* A worker segfaults and dumps core (systemd driver, containerd). */
@@ -131,8 +130,8 @@ int main(int argc, char **argv)
 	r.start_ns = r.hdr.ktime_ns - 632000000;
 	strcpy(r.comm, "python3");
 	strcpy(r.parent_comm, "sh");
-	killer(&r.killer, 11600, 11, 1, "python3", "cri-containerd-" CID1 ".scope");
-	set_cgroup(&r.cgroup, 8813, 4, systemd, 4);
+	killer(&r.killer, 11600, 11, 1, "python3", 0);
+	set_cgroup(&r.cgroup, SEED_CG_SYSTEMD);
 	save("segv-core", &r, sizeof(r));
 
 	/* The main process is OOM-killed in its memory cgroup. */
@@ -147,10 +146,13 @@ int main(int argc, char **argv)
 	r.start_ns = r.hdr.ktime_ns - 2500000000ULL;
 	strcpy(r.comm, "python3");
 	strcpy(r.parent_comm, "containerd-shim");
-	killer(&r.killer, 2665, 9, 0, "python3", "cri-containerd-" CID1 ".scope");
-	oom_figures(&r.oom, 20 << 20, "cri-containerd-" CID1 ".scope");
-	set_cgroup(&r.cgroup, 8813, 4, systemd, 4);
-	save("oom-killed-main", &r, sizeof(r));
+	killer(&r.killer, 2665, 9, 0, "python3", SEED_CG_SYSTEMD);
+	set_cgroup(&r.cgroup, SEED_CG_SYSTEMD);
+	memset(&x, 0, sizeof(x));
+	x.exit = r;
+	x.exit.hdr.size = sizeof(x);
+	oom_figures(&x.oom, 20 << 20, "cri-containerd-" CID1 ".scope");
+	save("oom-killed-main", &x, sizeof(x));
 
 	/* The pause process is killed by someone on the host. */
 	exit_header(&r, PT_FLAG_PIDNS_INIT | PT_FLAG_SANDBOX | PT_FLAG_HAS_KILLER |
@@ -164,8 +166,8 @@ int main(int argc, char **argv)
 	r.start_ns = r.hdr.ktime_ns - 125000000000ULL;
 	strcpy(r.comm, "pause");
 	strcpy(r.parent_comm, "containerd-shim");
-	killer(&r.killer, 777, 9, 0, "kill", "session-3.scope");
-	set_cgroup(&r.cgroup, 8814, 4, cgroupfs, 4);
+	killer(&r.killer, 777, 9, 0, "kill", SEED_CG_SESSION);
+	set_cgroup(&r.cgroup, SEED_CG_CGROUPFS_POD2);
 	save("sandbox-killed", &r, sizeof(r));
 
 	/* The runtime stops a container (CRI-O, SIGTERM from conmon): Normal. */
@@ -179,8 +181,8 @@ int main(int argc, char **argv)
 	r.start_ns = r.hdr.ktime_ns - 3700000000000ULL;
 	strcpy(r.comm, "nginx");
 	strcpy(r.parent_comm, "conmon");
-	killer(&r.killer, 4300, 15, 0, "conmon", "crio-conmon-" CID2 ".scope");
-	set_cgroup(&r.cgroup, 8815, 3, crio, 3);
+	killer(&r.killer, 4300, 15, 0, "conmon", SEED_CG_CONMON);
+	set_cgroup(&r.cgroup, SEED_CG_CRIO);
 	save("runtime-stop", &r, sizeof(r));
 
 	/* A graceful stop: SIGTERM ignored by a pid-1 sleep, SIGKILL from runc 2 s later. */
@@ -194,12 +196,12 @@ int main(int argc, char **argv)
 	r.start_ns = r.hdr.ktime_ns - 9000000000ULL;
 	strcpy(r.comm, "sleep");
 	strcpy(r.parent_comm, "containerd-shim");
-	killer(&r.killer, 4402, 9, 0, "runc", "containerd.service");
+	killer(&r.killer, 4402, 9, 0, "runc", SEED_CG_HOST);
 	r.killer.prev_sig = 15;
 	r.killer.prev_tgid = 4401;
 	r.killer.prev_ktime_ns = r.killer.ktime_ns - 2000000000ULL;
 	strcpy(r.killer.prev_comm, "runc");
-	set_cgroup(&r.cgroup, 8812, 4, cgroupfs, 4);
+	set_cgroup(&r.cgroup, SEED_CG_CGROUPFS);
 	save("graceful-stop", &r, sizeof(r));
 
 	/* One victim of a group kill (memory.oom.group, cgroup v2). */
@@ -212,14 +214,17 @@ int main(int argc, char **argv)
 	r.start_ns = r.hdr.ktime_ns - 2400000000ULL;
 	strcpy(r.comm, "worker");
 	strcpy(r.parent_comm, "python3");
-	killer(&r.killer, 2670, 9, 0x80, "python3", "cri-containerd-" CID1 ".scope");
-	oom_figures(&r.oom, 20 << 20, "cri-containerd-" CID1 ".scope");
-	r.oom.kill_id = r.hdr.ktime_ns - 1000000;
-	r.oom.group_memcg_id = 9001;
-	r.oom.trigger_pid = 2670;
-	strcpy(r.oom.trigger_comm, "python3");
-	set_cgroup(&r.cgroup, 8813, 4, systemd, 4);
-	save("oom-group-victim", &r, sizeof(r));
+	killer(&r.killer, 2670, 9, 0x80, "python3", SEED_CG_SYSTEMD);
+	set_cgroup(&r.cgroup, SEED_CG_SYSTEMD);
+	memset(&x, 0, sizeof(x));
+	x.exit = r;
+	x.exit.hdr.size = sizeof(x);
+	oom_figures(&x.oom, 20 << 20, "cri-containerd-" CID1 ".scope");
+	x.oom.kill_id = r.hdr.ktime_ns - 1000000;
+	x.oom.group_memcg_id = 9001;
+	x.oom.trigger_pid = 2670;
+	strcpy(x.oom.trigger_comm, "python3");
+	save("oom-group-victim", &x, sizeof(x));
 
 	/* Killed by a process in another container (shared pid namespace). */
 	exit_header(&r, PT_FLAG_HAS_KILLER | PT_FLAG_PARENT_OTHER_CGROUP);
@@ -230,8 +235,8 @@ int main(int argc, char **argv)
 	r.start_ns = r.hdr.ktime_ns - 1200000000ULL;
 	strcpy(r.comm, "sleep");
 	strcpy(r.parent_comm, "sh");
-	killer(&r.killer, 4312, 9, 0, "kill", "cri-containerd-" CID2 ".scope");
-	set_cgroup(&r.cgroup, 8813, 4, systemd, 4);
+	killer(&r.killer, 4312, 9, 0, "kill", SEED_CG_OTHER_CONTAINER);
+	set_cgroup(&r.cgroup, SEED_CG_SYSTEMD);
 	save("killed-by-other-container", &r, sizeof(r));
 
 	/* A host daemon aborts. */
@@ -243,11 +248,11 @@ int main(int argc, char **argv)
 	r.start_ns = 1000000000ULL;
 	strcpy(r.comm, "containerd");
 	strcpy(r.parent_comm, "systemd");
-	set_cgroup(&r.cgroup, 77, 2, host, 2);
+	set_cgroup(&r.cgroup, SEED_CG_HOST);
 	save("host-abort", &r, sizeof(r));
 
-	/* kind: the path is deeper than the record keeps; cut and marked. */
-	exit_header(&r, PT_FLAG_PIDNS_INIT | PT_FLAG_CGROUP_TRUNCATED);
+	/* kind: the path is deeper than the event keeps; cut and marked. */
+	exit_header(&r, PT_FLAG_PIDNS_INIT);
 	r.pid = 30001;
 	r.tid = 30001;
 	r.ppid = 29990;
@@ -257,7 +262,7 @@ int main(int argc, char **argv)
 	r.start_ns = r.hdr.ktime_ns - 90000000000ULL;
 	strcpy(r.comm, "coredns");
 	strcpy(r.parent_comm, "containerd-shim");
-	set_cgroup(&r.cgroup, 99102, 7, kind, 6);
+	set_cgroup(&r.cgroup, SEED_CG_KIND);
 	save("kind-truncated", &r, sizeof(r));
 
 	/* cgroup v1 memory hierarchy, and CRI-O's conmon as a helper. */
@@ -271,7 +276,7 @@ int main(int argc, char **argv)
 	r.start_ns = r.hdr.ktime_ns - 86400000000000ULL * 3;
 	strcpy(r.comm, "java");
 	strcpy(r.parent_comm, "runc");
-	set_cgroup(&r.cgroup, 501, 3, v1, 3);
+	set_cgroup(&r.cgroup, SEED_CG_V1);
 	save("cgroup-v1", &r, sizeof(r));
 
 	exit_header(&r, PT_FLAG_HAS_KILLER);
@@ -282,8 +287,8 @@ int main(int argc, char **argv)
 	r.start_ns = r.hdr.ktime_ns - 5000000000ULL;
 	strcpy(r.comm, "conmon");
 	strcpy(r.parent_comm, "systemd");
-	killer(&r.killer, 1, 9, 0, "systemd", "init.scope");
-	set_cgroup(&r.cgroup, 8816, 3, conmon, 3);
+	killer(&r.killer, 1, 9, 0, "systemd", SEED_CG_INIT);
+	set_cgroup(&r.cgroup, SEED_CG_CONMON);
 	save("conmon-helper", &r, sizeof(r));
 
 	/* oom/mark_victim records: confined to a memcg, and a system-wide OOM. */
@@ -309,5 +314,32 @@ int main(int argc, char **argv)
 	o.oom.kill_id = o.hdr.ktime_ns;
 	strcpy(o.oom.trigger_comm, "kswapd0");
 	save("oom-system", &o, sizeof(o));
+
+	/* A container's cgroup made, and removed. */
+	memset(&c, 0, sizeof(c));
+	c.hdr.kind = PT_RECORD_CGROUP_MKDIR;
+	c.hdr.version = PT_RECORD_VERSION;
+	c.hdr.size = sizeof(c);
+	c.hdr.ktime_ns = 7250900000000ULL;
+	set_cgroup(&c.cgroup, SEED_CG_SYSTEMD);
+	strncpy(c.path, seed_cgroups[1].path, sizeof(c.path) - 1);
+	save("cgroup-mkdir", &c, sizeof(c));
+	c.hdr.kind = PT_RECORD_CGROUP_RMDIR;
+	c.hdr.ktime_ns = 7252000000000ULL;
+	save("cgroup-rmdir", &c, sizeof(c));
+
+	/* A cgroup older than the agent, which the kernel names (leaf first). */
+	memset(&n, 0, sizeof(n));
+	n.hdr.kind = PT_RECORD_CGROUP_NAMES;
+	n.hdr.version = PT_RECORD_VERSION;
+	n.hdr.size = sizeof(n);
+	n.hdr.ktime_ns = 7250950000000ULL;
+	n.cgroup.id = 4242;
+	n.cgroup.level = 4;
+	strcpy(n.names[0], SEED_CID2);
+	strcpy(n.names[1], "pod" SEED_UID1);
+	strcpy(n.names[2], "burstable");
+	strcpy(n.names[3], "kubepods");
+	save("cgroup-names", &n, sizeof(n));
 	return 0;
 }

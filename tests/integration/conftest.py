@@ -28,9 +28,10 @@ def require_root():
 class Daemon:
     """A running podtrail whose stdout lines are parsed as JSON events."""
 
-    def __init__(self, args):
+    def __init__(self, args, prefix=()):
+        """prefix: a command that runs the agent (its argv last), e.g. in other namespaces."""
         require_root()
-        self.proc = subprocess.Popen([PODTRAIL, "--output", "json", "-v", "1",
+        self.proc = subprocess.Popen([*prefix, PODTRAIL, "--output", "json", "-v", "1",
                                       "--metrics-address", "127.0.0.1:0", *args],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.events = []

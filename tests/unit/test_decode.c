@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include "decode.h"
 
@@ -23,12 +24,8 @@ static void exit_record(struct pt_exit_record *r)
 	strcpy(r->comm, "app");
 	strcpy(r->parent_comm, "containerd-shim");
 	r->cgroup.id = 42;
-	r->cgroup.depth = 4;
-	strcpy(r->cgroup.names[0],
-	       "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
-	strcpy(r->cgroup.names[1], "pod1b4c3a2e-0000-4000-8000-000000000001");
-	strcpy(r->cgroup.names[2], "burstable");
-	strcpy(r->cgroup.names[3], "kubepods");
+	r->cgroup.hierarchy_id = 4;
+	r->cgroup.level = 4;
 }
 
 static void test_exit_with_code(void **state)
@@ -48,10 +45,11 @@ static void test_exit_with_code(void **state)
 	assert_false(ev.core_dumped);
 	assert_int_equal(ev.lifetime_ns, 3000000000ULL);
 	assert_string_equal(ev.comm, "app");
-	assert_string_equal(ev.cgroup.path,
-			    "/kubepods/burstable/pod1b4c3a2e-0000-4000-8000-000000000001/"
-			    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
-	assert_true(ev.cgroup.known);
+	/* The id alone: its path is looked up after decode (test_cgroup_ids.c). */
+	assert_int_equal(ev.cgroup.id, 42);
+	assert_int_equal(ev.cgroup.hierarchy_id, 4);
+	assert_int_equal(ev.cgroup.depth, 4);
+	assert_false(ev.cgroup.known);
 	assert_false(ev.killer.present);
 	assert_false(ev.oom.present);
 }
@@ -71,19 +69,23 @@ static void test_exit_by_signal_with_core(void **state)
 
 static void test_killer_and_oom_sections(void **state)
 {
-	struct pt_exit_record r;
+	struct pt_exit_record_oom x;
+	struct pt_exit_record *r = &x.exit;
 	struct pt_event ev;
 
-	exit_record(&r);
-	r.exit_code = 9;
-	r.hdr.flags = PT_FLAG_HAS_KILLER | PT_FLAG_OOM_KILLED | PT_FLAG_OOM_MEMCG | PT_FLAG_HAS_RSS;
-	r.killer.tgid = 555;
-	r.killer.sig = 9;
-	r.killer.code = 0x80;
-	strcpy(r.killer.comm, "python3");
-	r.oom.memcg_limit_bytes = 20 << 20;
-	r.oom.anon_rss_kb = 20000;
-	assert_int_equal(pt_decode(&r, sizeof(r), &ev), 0);
+	memset(&x, 0, sizeof(x));
+	exit_record(r);
+	r->hdr.size = sizeof(x);
+	r->hdr.flags =
+	    PT_FLAG_HAS_KILLER | PT_FLAG_OOM_KILLED | PT_FLAG_OOM_MEMCG | PT_FLAG_HAS_RSS;
+	r->exit_code = 9;
+	r->killer.tgid = 555;
+	r->killer.sig = 9;
+	r->killer.code = 0x80;
+	strcpy(r->killer.comm, "python3");
+	x.oom.memcg_limit_bytes = 20 << 20;
+	x.oom.anon_rss_kb = 20000;
+	assert_int_equal(pt_decode(&x, sizeof(x), &ev), 0);
 	assert_true(ev.killer.present);
 	assert_true(ev.killer.from_kernel);
 	assert_int_equal(ev.killer.tgid, 555);
@@ -91,6 +93,66 @@ static void test_killer_and_oom_sections(void **state)
 	assert_true(ev.oom.confined);
 	assert_true(ev.oom.has_rss);
 	assert_int_equal(ev.oom.memcg_limit_bytes, 20 << 20);
+
+	/* The size says which record it is, and it must agree with the OOM flag. */
+	assert_int_equal(pt_decode(&x, sizeof(x.exit), &ev), -EBADMSG);
+	r->hdr.flags = PT_FLAG_HAS_KILLER;
+	assert_int_equal(pt_decode(&x, sizeof(x), &ev), -EBADMSG);
+	r->hdr.size = sizeof(x.exit);
+	assert_int_equal(pt_decode(&x, sizeof(x.exit), &ev), 0);
+	assert_false(ev.oom.present);
+}
+
+static void names_record(struct pt_cgroup_names_record *r, uint32_t level)
+{
+	memset(r, 0, sizeof(*r));
+	r->hdr.kind = PT_RECORD_CGROUP_NAMES;
+	r->hdr.version = PT_RECORD_VERSION;
+	r->hdr.size = sizeof(*r);
+	r->cgroup.id = 77;
+	r->cgroup.hierarchy_id = 4;
+	r->cgroup.level = level;
+}
+
+/* A cgroup userspace cannot know (older than the agent, in a pod): the kernel named it. */
+static void test_cgroup_names_record(void **state)
+{
+	struct pt_cgroup_names_record r;
+	struct pt_cgroup_change c;
+	struct pt_event ev;
+
+	names_record(&r, 4);
+	strcpy(r.names[0], "0123abcd");
+	strcpy(r.names[1], "pod0f0e4a8c-7a6e-4c1e-9d7e-2b1f6c3d4e5f");
+	strcpy(r.names[2], "burstable");
+	strcpy(r.names[3], "kubepods");
+	assert_int_equal(pt_record_kind(&r, sizeof(r)), PT_RECORD_CGROUP_NAMES);
+	assert_int_equal(pt_decode_cgroup(&r, sizeof(r), &c), 0);
+	assert_int_equal(c.kind, PT_RECORD_CGROUP_NAMES);
+	assert_int_equal(c.id, 77);
+	assert_int_equal(c.hierarchy_id, 4);
+	assert_false(c.cut);
+	assert_string_equal(c.path,
+			    "/kubepods/burstable/pod0f0e4a8c-7a6e-4c1e-9d7e-2b1f6c3d4e5f/0123abcd");
+	/* Not an event. */
+	assert_int_equal(pt_decode(&r, sizeof(r), &ev), -EBADMSG);
+
+	/* Deeper than the names sent: the top is marked as cut. */
+	names_record(&r, PT_CGROUP_LEVELS + 2);
+	for (int i = 0; i < PT_CGROUP_LEVELS; i++)
+		snprintf(r.names[i], PT_CGROUP_NAME_LEN, "n%d", i);
+	assert_int_equal(pt_decode_cgroup(&r, sizeof(r), &c), 0);
+	assert_string_equal(c.path, "/.../n5/n4/n3/n2/n1/n0");
+
+	/* Unterminated names stay within their field; the root is "/". */
+	names_record(&r, 1);
+	memset(r.names[0], 'x', PT_CGROUP_NAME_LEN);
+	assert_int_equal(pt_decode_cgroup(&r, sizeof(r), &c), 0);
+	assert_int_equal(strlen(c.path), PT_CGROUP_NAME_LEN + 1);
+	names_record(&r, 0);
+	assert_int_equal(pt_decode_cgroup(&r, sizeof(r), &c), 0);
+	assert_string_equal(c.path, "/");
+	assert_int_equal(pt_decode_cgroup(&r, sizeof(r) - 8, &c), -EBADMSG);
 }
 
 /* Kernel strings without a terminator must not run past their field. */
@@ -101,28 +163,67 @@ static void test_unterminated_strings_are_bounded(void **state)
 
 	exit_record(&r);
 	memset(r.comm, 'A', sizeof(r.comm));
-	memset(r.cgroup.names, 'B', sizeof(r.cgroup.names));
-	r.cgroup.depth = 1000;
-	r.hdr.flags = PT_FLAG_CGROUP_TRUNCATED | PT_FLAG_HAS_KILLER;
+	r.hdr.flags = PT_FLAG_HAS_KILLER;
 	memset(r.killer.comm, 'C', sizeof(r.killer.comm));
-	memset(r.killer.cgroup_leaf, 'D', sizeof(r.killer.cgroup_leaf));
 	assert_int_equal(pt_decode(&r, sizeof(r), &ev), 0);
 	assert_int_equal(strlen(ev.comm), PT_COMM_LEN);
 	assert_int_equal(strlen(ev.killer.comm), PT_COMM_LEN);
-	assert_int_equal(strlen(ev.killer.cgroup_leaf), PT_CGROUP_NAME_LEN);
-	assert_true(strncmp(ev.cgroup.path, "/.../BBBB", 9) == 0);
-	assert_true(strlen(ev.cgroup.path) < sizeof(ev.cgroup.path));
 }
 
-static void test_root_cgroup_is_slash(void **state)
+static void cgroup_record(struct pt_cgroup_record *r, enum pt_record_kind kind, const char *path)
 {
-	struct pt_exit_record r;
+	memset(r, 0, sizeof(*r));
+	r->hdr.kind = kind;
+	r->hdr.version = PT_RECORD_VERSION;
+	r->hdr.size = sizeof(*r);
+	r->hdr.ktime_ns = 7000000000ULL;
+	r->cgroup.id = 9001;
+	r->cgroup.hierarchy_id = 4;
+	r->cgroup.level = 2;
+	strcpy(r->path, path);
+}
+
+static void test_cgroup_mkdir_record(void **state)
+{
+	struct pt_cgroup_record r;
+	struct pt_cgroup_change c;
+
+	cgroup_record(&r, PT_RECORD_CGROUP_MKDIR, "/kubepods/burstable");
+	assert_int_equal(pt_record_kind(&r, sizeof(r)), PT_RECORD_CGROUP_MKDIR);
+	assert_int_equal(pt_decode_cgroup(&r, sizeof(r), &c), 0);
+	assert_int_equal(c.kind, PT_RECORD_CGROUP_MKDIR);
+	assert_int_equal(c.id, 9001);
+	assert_int_equal(c.hierarchy_id, 4);
+	assert_int_equal(c.level, 2);
+	assert_int_equal(c.ktime_ns, 7000000000ULL);
+	assert_string_equal(c.path, "/kubepods/burstable");
+	assert_false(c.cut);
+}
+
+/* A path that fills the kernel's buffer may have been cut: never learnt as a name. */
+static void test_cgroup_record_full_path_is_cut(void **state)
+{
+	struct pt_cgroup_record r;
+	struct pt_cgroup_change c;
+
+	cgroup_record(&r, PT_RECORD_CGROUP_RMDIR, "/");
+	memset(r.path + 1, 'x', sizeof(r.path) - 1); /* and no terminator */
+	assert_int_equal(pt_decode_cgroup(&r, sizeof(r), &c), 0);
+	assert_true(c.cut);
+	assert_int_equal(strlen(c.path), sizeof(r.path) - 1);
+}
+
+static void test_cgroup_record_refused_by_pt_decode(void **state)
+{
+	struct pt_cgroup_record r;
+	struct pt_cgroup_change c;
 	struct pt_event ev;
 
-	exit_record(&r);
-	r.cgroup.depth = 0;
-	assert_int_equal(pt_decode(&r, sizeof(r), &ev), 0);
-	assert_string_equal(ev.cgroup.path, "/");
+	cgroup_record(&r, PT_RECORD_CGROUP_MKDIR, "/a");
+	assert_int_equal(pt_decode(&r, sizeof(r), &ev), -EBADMSG);
+	assert_int_equal(pt_decode_cgroup(&r, sizeof(r) - 1, &c), -EBADMSG);
+	r.hdr.kind = PT_RECORD_EXIT;
+	assert_int_equal(pt_decode_cgroup(&r, sizeof(r), &c), -EBADMSG);
 }
 
 static void test_oom_record(void **state)
@@ -201,8 +302,11 @@ int main(void)
 		cmocka_unit_test(test_exit_with_code),
 		cmocka_unit_test(test_exit_by_signal_with_core),
 		cmocka_unit_test(test_killer_and_oom_sections),
+		cmocka_unit_test(test_cgroup_names_record),
 		cmocka_unit_test(test_unterminated_strings_are_bounded),
-		cmocka_unit_test(test_root_cgroup_is_slash),
+		cmocka_unit_test(test_cgroup_mkdir_record),
+		cmocka_unit_test(test_cgroup_record_full_path_is_cut),
+		cmocka_unit_test(test_cgroup_record_refused_by_pt_decode),
 		cmocka_unit_test(test_oom_record),
 		cmocka_unit_test(test_previous_stop_signal),
 		cmocka_unit_test(test_malformed_records_are_refused),

@@ -121,8 +121,9 @@ static void test_totals_keep_their_keys(void **state)
 	static const char *const keys[] = {
 		/* podtrail: totals: */
 		"exits_seen", "filtered_in_kernel", "thread_exits", "records_sent", "records_read",
-		"events_emitted", "ignored", "fatal_signals", "oom_kills", "lost", "decode_errors",
-		"wakeups", "polls", "empty_polls",
+		"events_emitted", "ignored", "fatal_signals", "oom_kills", "cgroup_records_sent",
+		"lost", "decode_errors", "wakeups", "polls", "empty_polls", "cgroups",
+		"cgroup_misses",
 		/* podtrail: kubernetes: */
 		"pods", "tombstones", "expired", "bad_pods", "lists", "watches", "relists_gone",
 		"api_failures", "attributed_api", "attributed_runtime", "held", "late", "pod_only",
@@ -136,6 +137,7 @@ static void test_totals_keep_their_keys(void **state)
 	memset(&s, 0, sizeof(s));
 	s.kernel[PT_CNT_EXIT_SENT] = 5;
 	s.kernel[PT_CNT_OOM_SENT] = 2;
+	s.kernel[PT_CNT_CGROUP_SENT] = 3;
 	s.pipeline.by_reason[0] = 3;
 	s.pipeline.by_reason[1] = 4;
 	text = render(&s, true);
@@ -149,7 +151,7 @@ static void test_totals_keep_their_keys(void **state)
 	for (const char *p = text; (p = strchr(p, '=')); p++)
 		n++;
 	assert_int_equal(n, sizeof(keys) / sizeof(keys[0]));
-	assert_non_null(strstr(text, " records_sent=7 oom_kills=2 "));
+	assert_non_null(strstr(text, " records_sent=10 oom_kills=2 cgroup_records_sent=3 "));
 	assert_non_null(strstr(text, " events_emitted=7"));
 	free(text);
 }

@@ -1118,7 +1118,8 @@ def summarize(results, a):
             t = r["totals"]
             filt.append(t.get("filtered_in_kernel", 0))
             ident = t.get("exits_seen", -1) == (t.get("filtered_in_kernel", 0) + t.get("records_sent", 0)
-                                               - t.get("oom_kills", 0) + t.get("lost", 0))
+                                               - t.get("oom_kills", 0) - t.get("cgroup_records_sent", 0)
+                                               + t.get("lost", 0))
             ok = ok and ident and r["lines"] == 0 and t.get("filtered_in_kernel", 0) >= r["exits"] and \
                 t.get("records_read") == t.get("records_sent") and t.get("lost", 1) == 0
         sent = [r["totals"].get("records_sent") for r in pb]
