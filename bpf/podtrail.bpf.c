@@ -57,8 +57,6 @@ volatile __u64 reader_polling_until_ns = 0;
 #define FAULT_SIGNALS                                                                              \
 	((1ULL << 4) | (1ULL << 5) | (1ULL << 7) | (1ULL << 8) | (1ULL << 11) | (1ULL << 31))
 #define PF_EXITING 0x00000004
-/* The host pid namespace's inode number, fixed by the kernel. */
-#define PROC_PID_INIT_INO 0xEFFFFFFCU
 
 static __always_inline struct pt_percpu_state *percpu(void)
 {
@@ -169,7 +167,7 @@ static __always_inline __u64 comm_first_word(struct task_struct *task)
  */
 static __always_inline bool on_host_btf(struct task_struct *task)
 {
-	return task->nsproxy->pid_ns_for_children->ns.inum == PROC_PID_INIT_INO;
+	return task->nsproxy->pid_ns_for_children->ns.inum == PID_NS_INIT_INUM;
 }
 
 /*

@@ -152,6 +152,17 @@ int pt_record_kind(const void *data, size_t size)
 	return hdr.kind;
 }
 
+/* What every cgroup record says: which cgroup, and when. */
+static void change_of(const struct pt_record_header *hdr, const struct pt_cgroup *cg,
+		      struct pt_cgroup_change *out)
+{
+	out->kind = hdr->kind;
+	out->ktime_ns = hdr->ktime_ns;
+	out->hierarchy_id = cg->hierarchy_id;
+	out->id = cg->id;
+	out->level = cg->level;
+}
+
 /* A cgroup named by the kernel: its path in the shape the names give. */
 static int decode_cgroup_names(const void *data, size_t size, struct pt_cgroup_change *out)
 {
@@ -160,11 +171,7 @@ static int decode_cgroup_names(const void *data, size_t size, struct pt_cgroup_c
 	if (size != sizeof(r))
 		return -EBADMSG;
 	memcpy(&r, data, sizeof(r));
-	out->kind = r.hdr.kind;
-	out->ktime_ns = r.hdr.ktime_ns;
-	out->hierarchy_id = r.cgroup.hierarchy_id;
-	out->id = r.cgroup.id;
-	out->level = r.cgroup.level;
+	change_of(&r.hdr, &r.cgroup, out);
 	out->cut = false;
 	join_cgroup_path(r.names, r.cgroup.level, out->path, sizeof(out->path));
 	return 0;
@@ -183,11 +190,7 @@ int pt_decode_cgroup(const void *data, size_t size, struct pt_cgroup_change *out
 	    (r.hdr.kind != PT_RECORD_CGROUP_MKDIR && r.hdr.kind != PT_RECORD_CGROUP_RMDIR))
 		return -EBADMSG;
 	memcpy(&r, data, sizeof(r));
-	out->kind = r.hdr.kind;
-	out->ktime_ns = r.hdr.ktime_ns;
-	out->hierarchy_id = r.cgroup.hierarchy_id;
-	out->id = r.cgroup.id;
-	out->level = r.cgroup.level;
+	change_of(&r.hdr, &r.cgroup, out);
 	n = strnlen(r.path, sizeof(r.path));
 	/* The kernel cuts at its buffer's size less the NUL: a full buffer may be cut. */
 	out->cut = n >= sizeof(r.path) - 1 || r.path[0] != '/';

@@ -148,16 +148,15 @@ void pt_loop_set_deadline(struct pt_loop *loop, int id, uint64_t due_ns)
 }
 
 /* @timeout_ms shortened to the earliest deadline, rounded up: never woken early. */
-static int wait_ms(const struct pt_loop *loop, int timeout_ms)
+static int wait_ms(const struct pt_loop *loop, int timeout_ms, uint64_t now)
 {
-	uint64_t first = 0, now, ms;
+	uint64_t first = 0, ms;
 
 	for (int i = 0; i < loop->nr_deadlines; i++)
 		if (loop->deadlines[i].due_ns && (!first || loop->deadlines[i].due_ns < first))
 			first = loop->deadlines[i].due_ns;
 	if (!first)
 		return timeout_ms;
-	now = pt_now_ns();
 	ms = first > now ? (first - now + 999999) / 1000000 : 0;
 	if (timeout_ms >= 0 && (uint64_t)timeout_ms < ms)
 		return timeout_ms;
@@ -185,8 +184,8 @@ static void run_deadlines(struct pt_loop *loop)
 int pt_loop_run_once(struct pt_loop *loop, int timeout_ms)
 {
 	struct epoll_event evs[MAX_EVENTS];
-	int ms = wait_ms(loop, timeout_ms);
 	uint64_t called_ns = pt_now_ns();
+	int ms = wait_ms(loop, timeout_ms, called_ns);
 	int n = epoll_wait(loop->epfd, evs, MAX_EVENTS, ms);
 
 	loop->nr_ready = -1;
