@@ -18,7 +18,7 @@ struct entry {
 	uint32_t hierarchy;
 	bool removed;
 	bool queued;
-	char *path;
+	char path[]; /* in the same block: one allocation a cgroup, not two */
 };
 
 struct pt_cgroup_ids {
@@ -57,8 +57,35 @@ int pt_cgroup_ids_new(uint64_t grace_ns, struct pt_cgroup_ids **out)
 
 static void free_entry(struct entry *e)
 {
-	free(e->path);
 	free(e);
+}
+
+static struct entry *new_entry(uint32_t hierarchy, uint64_t id, const char *path)
+{
+	size_t len = strlen(path);
+	struct entry *e = malloc(sizeof(*e) + len + 1);
+
+	if (!e)
+		return NULL;
+	memset(e, 0, sizeof(*e));
+	e->id = id;
+	e->hierarchy = hierarchy;
+	memcpy(e->path, path, len + 1);
+	return e;
+}
+
+/* @e, in the removal queue, is now @by. */
+static void requeue(struct pt_cgroup_ids *t, struct entry *e, struct entry *by)
+{
+	struct entry **link = &t->fifo_head;
+
+	while (*link && *link != e)
+		link = &(*link)->fifo_next;
+	if (!*link)
+		return;
+	*link = by;
+	if (t->fifo_tail == e)
+		t->fifo_tail = by;
 }
 
 void pt_cgroup_ids_free(struct pt_cgroup_ids *t)
@@ -113,8 +140,7 @@ static void grow(struct pt_cgroup_ids *t)
 int pt_cgroup_ids_add(struct pt_cgroup_ids *t, uint32_t hierarchy, uint64_t id, const char *path)
 {
 	struct entry **slot = find_slot(t, hierarchy, id);
-	struct entry *e = *slot;
-	char *copy;
+	struct entry *e = *slot, *n;
 
 	if (e && !strcmp(e->path, path)) {
 		if (e->removed)
@@ -122,26 +148,24 @@ int pt_cgroup_ids_add(struct pt_cgroup_ids *t, uint32_t hierarchy, uint64_t id, 
 		e->removed = false;
 		return 0;
 	}
-	copy = strdup(path);
-	if (!copy)
+	n = new_entry(hierarchy, id, path);
+	if (!n)
 		return -ENOMEM;
 	if (e) {
-		/* Renamed (v1 allows it): the new name from now on. */
-		free(e->path);
-		e->path = copy;
+		/* Renamed (v1 allows it): the new name from now on, in a new block. */
+		n->next = e->next;
+		n->fifo_next = e->fifo_next;
+		n->queued = e->queued;
+		n->removed_ns = e->removed_ns;
+		if (e->queued)
+			requeue(t, e, n);
 		if (e->removed)
 			t->stats.removed--;
-		e->removed = false;
+		*slot = n;
+		free_entry(e);
 		return 0;
 	}
-	e = calloc(1, sizeof(*e));
-	if (!e) {
-		free(copy);
-		return -ENOMEM;
-	}
-	e->id = id;
-	e->hierarchy = hierarchy;
-	e->path = copy;
+	e = n;
 	*slot = e;
 	t->stats.entries++;
 	t->stats.added++;

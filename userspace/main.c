@@ -5,6 +5,7 @@
  * shut down cleanly.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -334,6 +335,12 @@ static int run(const struct pt_options *o, char **envp)
 		fprintf(stderr, "podtrail: %s\n", err);
 		goto out;
 	}
+	/*
+	 * Loading parsed the kernel's BTF (tens of MiB at the peak) and the walk
+	 * named every cgroup: what they freed in the heap's middle stays
+	 * resident until it is handed back.
+	 */
+	malloc_trim(0);
 	e = pt_caps_drop();
 	if (e)
 		fprintf(stderr, "podtrail: warning: could not drop capabilities: %s\n",
@@ -377,6 +384,13 @@ int main(int argc, char **argv, char **envp)
 		printf("podtrail %s\n", PODTRAIL_VERSION);
 		return 0;
 	}
+	/*
+	 * A fixed threshold: blocks of 128 KiB and more (the kernel's BTF while
+	 * loading, a pod list's body) get mappings of their own, unmapped when
+	 * freed. glibc's default raises the threshold after the first such free,
+	 * and the heap then grows around them and keeps their pages.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	libbpf_verbosity = opts.verbose;
 	libbpf_set_print(print_libbpf);
 	return run(&opts, envp);

@@ -42,8 +42,6 @@ static void check_pod(const struct pt_pod *pod)
 	FUZZ_ASSERT_STR(pod->name);
 	FUZZ_ASSERT_STR(pod->namespace);
 	FUZZ_ASSERT_STR(pod->uid);
-	FUZZ_ASSERT_STR(pod->node_name);
-	FUZZ_ASSERT_STR(pod->resource_version);
 	FUZZ_ASSERT(pod->name[0] && pod->namespace[0], "pod without name or namespace");
 	FUZZ_ASSERT(strlen(pod->uid) == PT_POD_UID_LEN, "uid \"%s\"", pod->uid);
 	for (size_t i = 0; i < PT_POD_UID_LEN; i++) {

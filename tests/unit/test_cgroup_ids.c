@@ -83,6 +83,38 @@ static void test_relearnt_cgroup_is_not_forgotten(void **state)
 	pt_cgroup_ids_free(t);
 }
 
+/*
+ * Renamed (v1) while waiting in the removal queue, between two others: the
+ * new name is found, and the queue still holds and expires all three.
+ */
+static void test_renamed_cgroup_keeps_its_place(void **state)
+{
+	struct pt_cgroup_ids *t = new_table();
+	struct pt_cgroup_ids_stats st;
+
+	pt_cgroup_ids_add(t, 0, 4, "/a");
+	pt_cgroup_ids_add(t, 0, 5, "/b");
+	pt_cgroup_ids_add(t, 0, 6, "/c");
+	pt_cgroup_ids_remove(t, 0, 4, 1 * SEC);
+	pt_cgroup_ids_remove(t, 0, 5, 2 * SEC);
+	pt_cgroup_ids_remove(t, 0, 6, 3 * SEC);
+	assert_int_equal(pt_cgroup_ids_add(t, 0, 5, "/renamed/b"), 0);
+	assert_string_equal(pt_cgroup_ids_find(t, 0, 5), "/renamed/b");
+	pt_cgroup_ids_remove(t, 0, 5, 4 * SEC);
+	pt_cgroup_ids_expire(t, 63 * SEC);
+	assert_null(pt_cgroup_ids_find(t, 0, 4));
+	assert_string_equal(pt_cgroup_ids_find(t, 0, 5), "/renamed/b");
+	/* Behind it in the queue: it waits for the one removed again. */
+	assert_string_equal(pt_cgroup_ids_find(t, 0, 6), "/c");
+	pt_cgroup_ids_expire(t, 64 * SEC);
+	assert_null(pt_cgroup_ids_find(t, 0, 5));
+	assert_null(pt_cgroup_ids_find(t, 0, 6));
+	pt_cgroup_ids_stats(t, &st);
+	assert_int_equal(st.entries, 0);
+	assert_int_equal(st.removed, 0);
+	pt_cgroup_ids_free(t);
+}
+
 /* Many cgroups: the table grows, and the oldest removals expire first. */
 static void test_many_cgroups_grow_and_expire_in_order(void **state)
 {
@@ -345,6 +377,7 @@ int main(void)
 		cmocka_unit_test(test_learn_and_find_per_hierarchy),
 		cmocka_unit_test(test_removed_cgroup_kept_for_the_grace_time),
 		cmocka_unit_test(test_relearnt_cgroup_is_not_forgotten),
+		cmocka_unit_test(test_renamed_cgroup_keeps_its_place),
 		cmocka_unit_test(test_many_cgroups_grow_and_expire_in_order),
 		cmocka_unit_test(test_names_shaped_as_the_kernel_copied_them),
 		cmocka_unit_test(test_event_named_or_left_unknown),

@@ -91,8 +91,6 @@ static void test_running_pod(void **state)
 	assert_string_equal(pod.namespace, "shop");
 	assert_string_equal(pod.name, "web-7d9f8b6c5d-x2x9q");
 	assert_string_equal(pod.uid, UID);
-	assert_string_equal(pod.node_name, "node-1.example.internal");
-	assert_string_equal(pod.resource_version, "48213");
 	assert_false(pod.deleting);
 	assert_int_equal(pod.phase, PT_POD_PHASE_RUNNING);
 	assert_int_equal(pod.n_containers, 4);
@@ -185,8 +183,6 @@ static void test_pending_pod_spec_only(void **state)
 				  &pod, NULL, 0),
 			 0);
 	assert_int_equal(pod.phase, PT_POD_PHASE_NONE);
-	assert_string_equal(pod.node_name, "");
-	assert_string_equal(pod.resource_version, "");
 	assert_int_equal(pod.n_containers, 1);
 	assert_false(pod.containers[0].in_status);
 	pt_pod_free(&pod);

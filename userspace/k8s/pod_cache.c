@@ -133,6 +133,17 @@ static void unindex_pod(struct pt_pod_cache *c, struct cached_pod *cp)
 	}
 }
 
+/* The container ids a pod is indexed by: most have no previous instance. */
+static size_t ids_of(const struct pt_pod *pod)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < pod->n_containers; i++)
+		n += (pod->containers[i].id.id[0] != '\0') +
+		     (pod->containers[i].last_id.id[0] != '\0');
+	return n;
+}
+
 static size_t count_keys(const struct pt_pod_cache *c, size_t *containers)
 {
 	size_t pods = 0;
@@ -140,7 +151,7 @@ static size_t count_keys(const struct pt_pod_cache *c, size_t *containers)
 	*containers = 0;
 	for (struct cached_pod *cp = c->pods; cp; cp = cp->next) {
 		pods += cp->pod.mirror_uid[0] ? 2 : 1;
-		*containers += 2 * cp->pod.n_containers;
+		*containers += ids_of(&cp->pod);
 	}
 	return pods;
 }
@@ -255,7 +266,7 @@ int pt_pod_cache_upsert(struct pt_pod_cache *c, struct pt_pod *pod, uint64_t now
 	 */
 	struct cached_pod *cp =
 	    calloc(1, sizeof(*cp) + pod->n_containers * sizeof(struct pt_pod_container));
-	size_t ids = 2 * pod->n_containers;
+	size_t ids = ids_of(pod);
 	size_t uids = pod->mirror_uid[0] ? 2 : 1;
 
 	if (!cp)

@@ -48,6 +48,7 @@ static int member(struct ctx *c, struct json_object *obj, const char *key, enum 
 }
 
 /* Copies string member @key into @dst, refusing values that do not fit. */
+/* @dst NULL: the member is checked as if it were kept in @size bytes, and dropped. */
 static int member_str(struct ctx *c, struct json_object *obj, const char *key, const char *path,
 		      char *dst, size_t size, bool required)
 {
@@ -55,7 +56,8 @@ static int member_str(struct ctx *c, struct json_object *obj, const char *key, c
 	size_t len;
 	int ret;
 
-	dst[0] = '\0';
+	if (dst)
+		dst[0] = '\0';
 	ret = member(c, obj, key, json_type_string, path, &v);
 	if (ret < 0)
 		return ret;
@@ -79,7 +81,8 @@ static int member_str(struct ctx *c, struct json_object *obj, const char *key, c
 		pt_seterr(c->err, c->errlen, "%s.%s: empty", path, key);
 		return -EBADMSG;
 	}
-	memcpy(dst, json_object_get_string(v), len + 1);
+	if (dst)
+		memcpy(dst, json_object_get_string(v), len + 1);
 	return 0;
 }
 
@@ -384,8 +387,8 @@ static int parse_metadata(struct ctx *c, struct json_object *md, struct pt_pod *
 	if (!ret)
 		ret = parse_uid(c, md, pod->uid);
 	if (!ret)
-		ret = member_str(c, md, "resourceVersion", "metadata", pod->resource_version,
-				 sizeof(pod->resource_version), false);
+		ret = member_str(c, md, "resourceVersion", "metadata", NULL, PT_K8S_RV_MAX + 1,
+				 false);
 	if (ret)
 		return ret;
 	ret = member(c, md, "deletionTimestamp", json_type_string, "metadata", &v);
@@ -427,8 +430,7 @@ int pt_pod_from_json(struct json_object *obj, struct pt_pod *out, char *err, siz
 		goto fail;
 	ret = member(&c, obj, "spec", json_type_object, "", &spec);
 	if (ret > 0) {
-		ret = member_str(&c, spec, "nodeName", "spec", out->node_name,
-				 sizeof(out->node_name), false);
+		ret = member_str(&c, spec, "nodeName", "spec", NULL, PT_K8S_NAME_MAX + 1, false);
 		if (!ret)
 			ret = parse_spec(&c, spec, out, &cap);
 	}

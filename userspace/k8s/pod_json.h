@@ -62,8 +62,11 @@ struct pt_pod {
 	char uid[PT_POD_UID_LEN + 1]; /* lower case, as in cgroup paths */
 	/* A static pod's manifest hash (kubernetes.io/config.mirror): its cgroups' "uid" */
 	char mirror_uid[33];
-	char node_name[PT_K8S_NAME_MAX + 1];
-	char resource_version[PT_K8S_RV_MAX + 1];
+	/*
+	 * spec.nodeName and metadata.resourceVersion are checked, not kept: every
+	 * pod listed is on this node, and the watch resumes from the events'
+	 * versions. A thousand cached pods would carry 320 KiB of them.
+	 */
 	bool deleting; /* metadata.deletionTimestamp is set */
 	enum pt_pod_phase phase;
 	/* spec containers in spec order (regular, init, ephemeral), then any
