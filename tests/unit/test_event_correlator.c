@@ -839,6 +839,51 @@ static void test_config_and_errors(void **state)
 	pt_correlator_free(NULL);
 }
 
+/* A written Event's name comes back on its patch, whatever form it has. */
+static void test_patch_keeps_the_written_name(void **state)
+{
+	struct fake_clock clk = { .now = T0 };
+	struct pt_correlator *c;
+	struct pt_correlate_result res;
+	char longref[251];
+	struct pt_k8s_event stamped = pod_event("Crash", "boom");
+	struct pt_k8s_event uuid_named, other = pod_event("Crash", "other");
+	char first[PT_EVENT_NAME_MAX + 1];
+
+	memset(longref, 'a', sizeof(longref) - 1);
+	longref[sizeof(longref) - 1] = '\0';
+	uuid_named = make_event("Crash", "boom", "Pod", longref, "ns");
+	assert_int_equal(pt_correlator_new(NULL, fake_now, &clk, &c), 0);
+	stamp(&stamped, clk.now);
+	stamp(&uuid_named, clk.now);
+	stamp(&other, clk.now);
+
+	res = correlate_and_write(c, &stamped);
+	expect_name(&res.event, "my-pod", clk.now);
+	memcpy(first, res.event.name, sizeof(first));
+	clk.now += NSEC;
+	stamp(&stamped, clk.now);
+	res = correlate_and_write(c, &stamped);
+	assert_int_equal(res.action, PT_CORRELATE_PATCH);
+	assert_string_equal(res.event.name, first);
+
+	res = correlate_and_write(c, &uuid_named); /* 250 + 1 + 16 > 253: a UUID */
+	expect_uuid4(res.event.name);
+	memcpy(first, res.event.name, sizeof(first));
+	res = correlate_and_write(c, &uuid_named);
+	assert_int_equal(res.action, PT_CORRELATE_PATCH);
+	assert_string_equal(res.event.name, first);
+
+	/* A name in neither form (the server's, say) is not remembered: created anew. */
+	assert_int_equal(pt_correlator_correlate(c, &other, &res), 0);
+	SET(&res.event, name, "a-name-no-recorder-makes-and-longer-than-forty");
+	assert_int_equal(pt_correlator_update_state(c, &res.event), 0);
+	res = correlate_and_write(c, &other);
+	assert_int_equal(res.action, PT_CORRELATE_CREATE);
+	expect_name(&res.event, "my-pod", T0);
+	pt_correlator_free(c);
+}
+
 #define N_ARRAY(a) (sizeof(a) / sizeof((a)[0]))
 
 int main(void)
@@ -851,6 +896,7 @@ int main(void)
 		cmocka_unit_test(test_lru_eviction_order),
 		cmocka_unit_test(test_lru_len_bounded),
 		cmocka_unit_test(test_event_name_format),
+		cmocka_unit_test(test_patch_keeps_the_written_name),
 		cmocka_unit_test(test_recorder_defaults),
 		cmocka_unit_test(test_clock_sources),
 		cmocka_unit_test(test_aggregate_message_truncation),

@@ -4,6 +4,7 @@
  * then dedup, then spam-filter, each step with its own bounded LRU cache.
  * Function names in comments are client-go's, for side-by-side reading.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -42,11 +43,19 @@ struct agg_record {
 	uint64_t keys[]; /* aggregate_max_events of them */
 };
 
-/* eventLogger's eventLog. */
+/*
+ * eventLogger's eventLog. The Event's name is kept short: names are made as
+ * <involved name>.<hex stamp>, and the involved name is part of the key, so
+ * the stamp is enough; a name of another form (a UUID where that one would
+ * not be a valid name) fits in name_other. A whole name per entry was half of
+ * this cache's memory.
+ */
 struct log_record {
 	int64_t first_ns;
+	int64_t name_stamp;
 	uint32_t count;
-	char name[PT_EVENT_NAME_MAX + 1];
+	bool name_is_stamped;
+	char name_other[40];
 };
 
 /* EventSourceObjectSpamFilter's spamRecord: golang.org/x/time/rate's state. */
@@ -411,11 +420,54 @@ static int aggregate(struct pt_correlator *c, struct pt_k8s_event *ev, int64_t n
 	return 0;
 }
 
+/* The stamp of @name if it is <@ref_name>.<hex stamp> as pt_k8s_event_name() makes it. */
+static bool name_stamp_of(const char *name, const char *ref_name, int64_t *stamp)
+{
+	size_t ref_len = strlen(ref_name);
+	const char *hex = name + ref_len + 1;
+	char again[PT_EVENT_NAME_MAX + 1];
+	bool negative;
+	uint64_t mag;
+	char *end;
+
+	if (strncmp(name, ref_name, ref_len) || name[ref_len] != '.')
+		return false;
+	negative = *hex == '-';
+	if (!isxdigit((unsigned char)hex[negative]))
+		return false;
+	errno = 0;
+	mag = strtoull(hex + negative, &end, 16);
+	if (errno || *end || mag > (uint64_t)INT64_MAX)
+		return false;
+	*stamp = negative ? -(int64_t)mag : (int64_t)mag;
+	/* Only the exact spelling: no leading zeros, no capitals. */
+	return !pt_k8s_event_name(again, sizeof(again), ref_name, *stamp) && !strcmp(again, name);
+}
+
+/* Remembers @ev as written; a name neither form can hold is not remembered. */
 static void log_record_set(struct log_record *rec, const struct pt_k8s_event *ev)
 {
+	size_t len = strlen(ev->name);
+
 	rec->count = ev->count > 0 ? (uint32_t)ev->count : 0;
 	rec->first_ns = ev->first_ns;
-	memcpy(rec->name, ev->name, sizeof(rec->name));
+	rec->name_is_stamped = name_stamp_of(ev->name, ev->involved.name, &rec->name_stamp);
+	if (rec->name_is_stamped)
+		return;
+	if (len >= sizeof(rec->name_other)) {
+		rec->count = 0; /* the next such event is created anew */
+		return;
+	}
+	memcpy(rec->name_other, ev->name, len + 1);
+}
+
+static int log_record_name(const struct log_record *rec, struct pt_k8s_event *ev)
+{
+	if (!rec->name_is_stamped) {
+		memcpy(ev->name, rec->name_other, sizeof(rec->name_other));
+		return 0;
+	}
+	return pt_k8s_event_name(ev->name, sizeof(ev->name), ev->involved.name, rec->name_stamp);
 }
 
 /* eventObserve: an event already written under this key becomes a patch of it. */
@@ -431,7 +483,9 @@ static int observe(struct pt_correlator *c, struct pt_k8s_event *ev, const struc
 		return err;
 	rec = v;
 	if (found && rec->count > 0) {
-		memcpy(ev->name, rec->name, sizeof(ev->name));
+		err = log_record_name(rec, ev);
+		if (err)
+			return err;
 		ev->first_ns = rec->first_ns;
 		ev->count = rec->count >= INT32_MAX ? INT32_MAX : (int32_t)rec->count + 1;
 	}
