@@ -68,7 +68,13 @@ static int write_stdout(void *ctx, const struct pt_emitted *e)
 	return pt_output_write(stdout, d->opts->output, e);
 }
 
-/* Lines are written per event and flushed once per batch of records: one write(2), not many. */
+/*
+ * Lines are written per event and flushed once per batch of records: one
+ * write(2), not many. The buffer holds a batch of dozens of lines; stdio's
+ * own (a page for a pipe, about three JSON lines) wrote again mid-batch.
+ */
+static char stdout_buf[64 * 1024];
+
 static void flush_stdout(void *ctx)
 {
 	fflush(stdout);
@@ -255,6 +261,8 @@ static int wire_sink(struct daemon *d, char **envp, char *err, size_t errlen)
 	if (!pt_cluster_configured(d->opts, envp)) {
 		d->pipeline.sink = (struct pt_sink){ write_stdout, d };
 		d->pipeline.flush = flush_stdout;
+		/* Before the first output; a failure keeps stdio's buffer. */
+		setvbuf(stdout, stdout_buf, _IOFBF, sizeof(stdout_buf));
 		return 0;
 	}
 	e = pt_cluster_start(d->loop, d->opts, &links, &d->cluster, err, errlen);
