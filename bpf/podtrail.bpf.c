@@ -46,7 +46,7 @@ volatile __u64 reader_polling_until_ns = 0;
 
 #define SIGKILL 9
 /* si_code values: the kernel's own, and those the kill family gives. */
-#define SI_KERNEL 0x80
+#define SI_KERNEL PT_SI_KERNEL
 #define SI_USER	  0
 #define SI_QUEUE  (-1)
 #define SI_TKILL  (-6)
@@ -229,12 +229,14 @@ static __always_inline bool exit_facts_core(struct task_struct *task, struct exi
 
 /*
  * A signal death no system call explains: the kernel sent it. A fault
- * signal is the process's own fault; a SIGKILL while the init of the
+ * signal is the process's own fault (PT_FLAG_KILLER_SELF: userspace names
+ * the process itself, no bytes needed); a SIGKILL while the init of the
  * process's pid namespace exits is that namespace's teardown, sent in the
  * init's name as the kernel does. Otherwise the sender stays unnamed.
+ * Returns the flags that say which.
  */
-static __always_inline bool kernel_sent(struct task_struct *task, int sig,
-					struct pt_exit_record *rec)
+static __always_inline __u32 kernel_sent(struct task_struct *task, int sig,
+					 struct pt_exit_record *rec)
 {
 	struct pt_killer *k = &rec->killer;
 	struct task_struct *reaper;
@@ -243,23 +245,15 @@ static __always_inline bool kernel_sent(struct task_struct *task, int sig,
 	__u32 level;
 
 	if (!sig)
-		return false;
-	__builtin_memset(k, 0, sizeof(*k));
-	k->ktime_ns = rec->hdr.ktime_ns;
-	k->sig = sig;
-	k->code = SI_KERNEL;
-	if ((1ULL << (sig & 63)) & FAULT_SIGNALS) {
-		k->pid = rec->tid;
-		k->tgid = rec->pid;
-		__builtin_memcpy(k->comm, rec->comm, sizeof(k->comm));
-		return true;
-	}
+		return 0;
+	if ((1ULL << (sig & 63)) & FAULT_SIGNALS)
+		return PT_FLAG_HAS_KILLER | PT_FLAG_KILLER_SELF;
 	if (sig != SIGKILL || !rec->ns_level)
-		return false;
+		return 0;
 	tg = BPF_CORE_READ(task, group_leader, thread_pid);
 	level = BPF_CORE_READ(tg, level);
 	if (level > 32)
-		return false;
+		return 0;
 	{
 		__u64 off = bpf_core_field_offset(struct pid, numbers) +
 			    (__u64)level * bpf_core_type_size(struct upid) +
@@ -270,11 +264,15 @@ static __always_inline bool kernel_sent(struct task_struct *task, int sig,
 	reaper = BPF_CORE_READ(ns, child_reaper);
 	if (!reaper || BPF_CORE_READ(reaper, tgid) == rec->pid ||
 	    !(BPF_CORE_READ(reaper, flags) & PF_EXITING))
-		return false;
+		return 0;
+	__builtin_memset(k, 0, sizeof(*k));
+	k->ktime_ns = rec->hdr.ktime_ns;
+	k->sig = sig;
+	k->code = SI_KERNEL;
 	k->pid = BPF_CORE_READ(reaper, pid);
 	k->tgid = BPF_CORE_READ(reaper, tgid);
 	BPF_CORE_READ_STR_INTO(&k->comm, reaper, comm);
-	return true;
+	return PT_FLAG_HAS_KILLER;
 }
 
 /*
@@ -319,9 +317,10 @@ struct {
 } exit_scratch SEC(".maps");
 
 /*
- * The record of an exit worth sending: a plain pt_exit_record, or with the
- * OOM figures when the OOM killer marked the process. A cgroup userspace
- * cannot name from its id is named in a record of its own first.
+ * The record of an exit worth sending: a pt_exit_record, without the killer
+ * when none is named or it is the process itself, or with the OOM figures
+ * when the OOM killer marked the process. A cgroup userspace cannot name
+ * from its id is named in a record of its own first.
  *
  * The record is made in a per-CPU buffer and copied into the ring at the
  * end, at the size its kind has, so the verifier walks the sender look-ups
@@ -342,7 +341,7 @@ static __always_inline void send_exit(struct task_struct *task, bool btf,
 	struct pt_oom *oom;
 	struct cgroup *cgrp;
 	bool v1, pv1, oom_marked;
-	__u32 zero = 0, size;
+	__u32 zero = 0, size, killer = 0;
 
 	ext = bpf_map_lookup_elem(&exit_scratch, &zero);
 	if (!ext)
@@ -364,6 +363,7 @@ static __always_inline void send_exit(struct task_struct *task, bool btf,
 	rec->exit_code = f->exit_code;
 	rec->served_pid = 0;
 	rec->_pad2 = 0;
+	rec->_pad3 = 0;
 	if (named && comm_in(comm, shim_names, nr_shim_names, PT_MAX_SHIM_NAMES))
 		rec->served_pid = first_child_tgid(task);
 	__builtin_memcpy(rec->comm, comm, PT_COMM_LEN);
@@ -387,15 +387,15 @@ static __always_inline void send_exit(struct task_struct *task, bool btf,
 		flags |= PT_FLAG_PARENT_OTHER_CGROUP;
 
 	if (find_sender(task, sig, rec->start_ns, STOP_SIGNALS, &rec->killer))
-		flags |= PT_FLAG_HAS_KILLER;
-	else if (senders_from_syscalls && !oom_marked && kernel_sent(task, sig, rec))
-		flags |= PT_FLAG_HAS_KILLER;
-	else
-		__builtin_memset(&rec->killer, 0, sizeof(rec->killer));
+		killer = PT_FLAG_HAS_KILLER;
+	else if (senders_from_syscalls && !oom_marked)
+		killer = kernel_sent(task, sig, rec);
+	flags |= killer;
 
-	size = sizeof(*rec);
 	oom = oom_marked ? bpf_map_lookup_elem(&oom_victims, &tgid) : NULL;
 	if (oom) {
+		if (killer != PT_FLAG_HAS_KILLER)
+			__builtin_memset(&rec->killer, 0, sizeof(rec->killer));
 		__builtin_memcpy(&ext->oom, oom, sizeof(ext->oom));
 		flags |= PT_FLAG_OOM_KILLED;
 		if (oom->memcg_limit_bytes)
@@ -405,9 +405,9 @@ static __always_inline void send_exit(struct task_struct *task, bool btf,
 		/* The victim is current: its memcg says whether its group died with it. */
 		ext->oom.group_memcg_id = find_oom_group(task, oom->memcg_id);
 		bpf_map_delete_elem(&oom_victims, &tgid);
-		size = sizeof(*ext);
 	}
 
+	size = pt_exit_record_size(flags);
 	rec->hdr.flags = flags;
 	rec->hdr.size = size;
 	if (bpf_ringbuf_output(&events, ext, size,

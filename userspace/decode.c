@@ -88,6 +88,22 @@ static void decode_killer(const struct pt_killer *k, struct pt_event_killer *out
 	}
 }
 
+/*
+ * The kernel sent the signal for the process's own fault, when it died:
+ * the killer the record leaves out is the process itself.
+ */
+static void killer_self(const struct pt_exit_record *r, struct pt_event_killer *out)
+{
+	out->present = true;
+	out->pid = r->tid;
+	out->tgid = r->pid;
+	out->sig = (int)(r->exit_code & 0x7f);
+	out->code = PT_SI_KERNEL;
+	out->from_kernel = true;
+	out->ktime_ns = r->hdr.ktime_ns;
+	copy_str(out->comm, r->comm, PT_COMM_LEN);
+}
+
 /* The kernel's wait status: (code << 8) for an exit, signal | 0x80 (core) for a kill. */
 static void decode_status(uint32_t status, struct pt_event *out)
 {
@@ -114,7 +130,9 @@ static int decode_exit(const struct pt_exit_record *r, const struct pt_oom *oom,
 	out->lifetime_ns = r->hdr.ktime_ns > r->start_ns ? r->hdr.ktime_ns - r->start_ns : 0;
 	copy_str(out->comm, r->comm, PT_COMM_LEN);
 	copy_str(out->parent_comm, r->parent_comm, PT_COMM_LEN);
-	if (flags & PT_FLAG_HAS_KILLER)
+	if (flags & PT_FLAG_KILLER_SELF)
+		killer_self(r, &out->killer);
+	else if (flags & PT_FLAG_HAS_KILLER)
 		decode_killer(&r->killer, &out->killer);
 	if (oom)
 		decode_oom(oom, flags, &out->oom);
@@ -211,12 +229,13 @@ int pt_decode(const void *data, size_t size, struct pt_event *out)
 	out->ktime_ns = hdr.ktime_ns;
 	switch (hdr.kind) {
 	case PT_RECORD_EXIT: {
-		/* Plain, or with the OOM figures when the flag says so: nothing else. */
+		/* Its flags say how long: with the OOM figures, with the killer, or neither. */
 		struct pt_exit_record_oom r;
 		bool oom = hdr.flags & PT_FLAG_OOM_KILLED;
 
-		if (size != (oom ? sizeof(r) : sizeof(r.exit)))
+		if (size != pt_exit_record_size(hdr.flags))
 			return -EBADMSG;
+		memset(&r, 0, sizeof(r));
 		memcpy(&r, data, size);
 		return decode_exit(&r.exit, oom ? &r.oom : NULL, out);
 	}

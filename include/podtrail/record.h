@@ -14,7 +14,7 @@
 #include <linux/types.h>
 #endif
 
-#define PT_RECORD_VERSION 3
+#define PT_RECORD_VERSION 4
 
 #define PT_COMM_LEN 16
 /* Longest kubelet-made name is "cri-containerd-<64 hex>.scope" (85 bytes). */
@@ -58,6 +58,11 @@ enum pt_record_flags {
 	PT_FLAG_PARENT_OTHER_CGROUP = 1u << 6, /* parent lives in another cgroup */
 	PT_FLAG_OOM_MEMCG = 1u << 7,	       /* OOM confined to a memory cgroup */
 	PT_FLAG_HAS_RSS = 1u << 8,	       /* the kernel's tracepoint carried rss figures */
+	/*
+	 * With PT_FLAG_HAS_KILLER: the kernel sent the signal for the process's
+	 * own fault, at its exit, and the record stops before the killer.
+	 */
+	PT_FLAG_KILLER_SELF = 1u << 9,
 };
 
 struct pt_record_header {
@@ -84,6 +89,9 @@ struct pt_cgroup {
 	__u32 hierarchy_id; /* 0 for cgroup v2; /proc/cgroups' column for v1 */
 	__u32 level;	    /* the root is level 0 */
 };
+
+/* si_code of a signal the kernel sent (SI_KERNEL). */
+#define PT_SI_KERNEL 0x80
 
 /*
  * Who sent the last fatal signal to a process (from the kill family of
@@ -144,15 +152,39 @@ struct pt_exit_record {
 	__u64 start_ns; /* process start, CLOCK_MONOTONIC like ktime_ns */
 	char comm[PT_COMM_LEN];
 	char parent_comm[PT_COMM_LEN];
-	struct pt_killer killer; /* valid when PT_FLAG_HAS_KILLER */
 	struct pt_cgroup cgroup;
+	__u64 _pad3; /* a record of this size fills two cache lines of the ring with its header */
+	/*
+	 * Valid when PT_FLAG_HAS_KILLER without PT_FLAG_KILLER_SELF. A record
+	 * with neither the killer nor the OOM figures stops before it
+	 * (PT_EXIT_RECORD_SHORT bytes): the ring's cache lines are most of
+	 * what a crash costs the kernel.
+	 */
+	struct pt_killer killer;
 };
 
-/* The exit of a process the OOM killer marked (PT_FLAG_OOM_KILLED): with the kill's figures. */
+#define PT_EXIT_RECORD_SHORT ((__u32) __builtin_offsetof(struct pt_exit_record, killer))
+
+/*
+ * The exit of a process the OOM killer marked (PT_FLAG_OOM_KILLED): with the
+ * kill's figures, and the killer's bytes (zero without PT_FLAG_HAS_KILLER).
+ */
 struct pt_exit_record_oom {
 	struct pt_exit_record exit;
 	struct pt_oom oom;
 };
+
+/* An exit record's size, which its flags decide; 0 for flags no record has. */
+static inline __u32 pt_exit_record_size(__u32 flags)
+{
+	if (flags & PT_FLAG_KILLER_SELF)
+		return (flags & (PT_FLAG_HAS_KILLER | PT_FLAG_OOM_KILLED)) == PT_FLAG_HAS_KILLER
+			   ? PT_EXIT_RECORD_SHORT
+			   : 0;
+	if (flags & PT_FLAG_OOM_KILLED)
+		return sizeof(struct pt_exit_record_oom);
+	return flags & PT_FLAG_HAS_KILLER ? sizeof(struct pt_exit_record) : PT_EXIT_RECORD_SHORT;
+}
 
 /*
  * One victim marked by the OOM killer, sent at once: userspace learns how

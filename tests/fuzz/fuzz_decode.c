@@ -163,7 +163,14 @@ static void check_exit(const struct pt_exit_record *r, const struct pt_oom *oom,
 			    "signal status %#x", r->exit_code);
 	FUZZ_ASSERT(ev->lifetime_ns <= r->hdr.ktime_ns, "lifetime longer than uptime");
 	FUZZ_ASSERT(ev->killer.present == !!(flags & PT_FLAG_HAS_KILLER), "killer presence");
-	if (ev->killer.present) {
+	if (flags & PT_FLAG_KILLER_SELF) {
+		/* The process's own fault: the killer is the process, at its exit. */
+		CHECK_COPY(ev->killer.comm, r->comm);
+		FUZZ_ASSERT(ev->killer.tgid == r->pid && ev->killer.pid == r->tid &&
+				ev->killer.sig == ev->signal && ev->killer.from_kernel &&
+				ev->killer.ktime_ns == r->hdr.ktime_ns && !ev->killer.cgroup_id,
+			    "own fault's killer");
+	} else if (ev->killer.present) {
 		CHECK_COPY(ev->killer.comm, r->killer.comm);
 		FUZZ_ASSERT(ev->killer.cgroup_id == r->killer.cgroup_id &&
 				ev->killer.cgroup_hierarchy_id == r->killer.cgroup_hierarchy_id &&
@@ -392,8 +399,9 @@ static int decode_one(const uint8_t *rec, size_t size, bool must_decode)
 		struct pt_exit_record_oom r;
 		bool oom = hdr.flags & PT_FLAG_OOM_KILLED;
 
-		FUZZ_ASSERT(size == (oom ? sizeof(r) : sizeof(r.exit)), "exit record of %zu bytes",
+		FUZZ_ASSERT(size == pt_exit_record_size(hdr.flags), "exit record of %zu bytes",
 			    size);
+		memset(&r, 0, sizeof(r));
 		memcpy(&r, rec, size);
 		check_exit(&r.exit, oom ? &r.oom : NULL, &ev);
 	} else {
@@ -429,10 +437,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(&hdr, data, size < sizeof(hdr) ? size : sizeof(hdr));
 	if (hdr.kind < PT_RECORD_EXIT || hdr.kind > PT_RECORD_CGROUP_NAMES)
 		hdr.kind = PT_RECORD_EXIT + hdr.kind % 5;
-	if (hdr.kind == PT_RECORD_EXIT)
-		fixed_size = hdr.flags & PT_FLAG_OOM_KILLED ? sizeof(struct pt_exit_record_oom)
-							    : sizeof(struct pt_exit_record);
-	else if (hdr.kind == PT_RECORD_OOM)
+	if (hdr.kind == PT_RECORD_EXIT) {
+		if (!pt_exit_record_size(hdr.flags))
+			hdr.flags &= ~PT_FLAG_KILLER_SELF;
+		fixed_size = pt_exit_record_size(hdr.flags);
+	} else if (hdr.kind == PT_RECORD_OOM)
 		fixed_size = sizeof(struct pt_oom_record);
 	else if (hdr.kind == PT_RECORD_CGROUP_NAMES)
 		fixed_size = sizeof(struct pt_cgroup_names_record);

@@ -78,6 +78,13 @@ static void killer(struct pt_killer *k, __u32 tgid, int sig, int code, const cha
 	strncpy(k->comm, comm, PT_COMM_LEN - 1);
 }
 
+/* An exit record at the size its flags give it. */
+static void save_exit(const char *name, struct pt_exit_record *r)
+{
+	r->hdr.size = pt_exit_record_size(r->hdr.flags);
+	save(name, r, r->hdr.size);
+}
+
 static void oom_figures(struct pt_oom *o, unsigned long long limit, const char *memcg)
 {
 	o->total_vm_kb = 1061344;
@@ -117,7 +124,7 @@ int main(int argc, char **argv)
 	strcpy(r.comm, "sh");
 	strcpy(r.parent_comm, "containerd-shim");
 	set_cgroup(&r.cgroup, SEED_CG_CGROUPFS);
-	save("exit-code", &r, sizeof(r));
+	save_exit("exit-code", &r);
 
 	/* A worker segfaults and dumps core (systemd driver, containerd). */
 	exit_header(&r, PT_FLAG_HAS_KILLER);
@@ -132,7 +139,19 @@ int main(int argc, char **argv)
 	strcpy(r.parent_comm, "sh");
 	killer(&r.killer, 11600, 11, 1, "python3", 0);
 	set_cgroup(&r.cgroup, SEED_CG_SYSTEMD);
-	save("segv-core", &r, sizeof(r));
+	save_exit("segv-core", &r);
+
+	/* A crash in a pod: the kernel sent SIGSEGV for the process's own fault. */
+	exit_header(&r, PT_FLAG_HAS_KILLER | PT_FLAG_KILLER_SELF);
+	r.pid = 11700;
+	r.tid = 11702;
+	r.ppid = 11699;
+	r.exit_code = 11;
+	r.start_ns = r.hdr.ktime_ns - 4000000;
+	strcpy(r.comm, "crashstorm");
+	strcpy(r.parent_comm, "crashstorm");
+	set_cgroup(&r.cgroup, SEED_CG_CGROUPFS);
+	save_exit("segv-self", &r);
 
 	/* The main process is OOM-killed in its memory cgroup. */
 	exit_header(&r, PT_FLAG_PIDNS_INIT | PT_FLAG_HAS_KILLER | PT_FLAG_OOM_KILLED |
@@ -168,7 +187,7 @@ int main(int argc, char **argv)
 	strcpy(r.parent_comm, "containerd-shim");
 	killer(&r.killer, 777, 9, 0, "kill", SEED_CG_SESSION);
 	set_cgroup(&r.cgroup, SEED_CG_CGROUPFS_POD2);
-	save("sandbox-killed", &r, sizeof(r));
+	save_exit("sandbox-killed", &r);
 
 	/* The runtime stops a container (CRI-O, SIGTERM from conmon): Normal. */
 	exit_header(&r, PT_FLAG_PIDNS_INIT | PT_FLAG_HAS_KILLER);
@@ -183,7 +202,7 @@ int main(int argc, char **argv)
 	strcpy(r.parent_comm, "conmon");
 	killer(&r.killer, 4300, 15, 0, "conmon", SEED_CG_CONMON);
 	set_cgroup(&r.cgroup, SEED_CG_CRIO);
-	save("runtime-stop", &r, sizeof(r));
+	save_exit("runtime-stop", &r);
 
 	/* A graceful stop: SIGTERM ignored by a pid-1 sleep, SIGKILL from runc 2 s later. */
 	exit_header(&r, PT_FLAG_PIDNS_INIT | PT_FLAG_HAS_KILLER | PT_FLAG_PARENT_OTHER_CGROUP);
@@ -202,7 +221,7 @@ int main(int argc, char **argv)
 	r.killer.prev_ktime_ns = r.killer.ktime_ns - 2000000000ULL;
 	strcpy(r.killer.prev_comm, "runc");
 	set_cgroup(&r.cgroup, SEED_CG_CGROUPFS);
-	save("graceful-stop", &r, sizeof(r));
+	save_exit("graceful-stop", &r);
 
 	/* One victim of a group kill (memory.oom.group, cgroup v2). */
 	exit_header(&r,
@@ -237,7 +256,7 @@ int main(int argc, char **argv)
 	strcpy(r.parent_comm, "sh");
 	killer(&r.killer, 4312, 9, 0, "kill", SEED_CG_OTHER_CONTAINER);
 	set_cgroup(&r.cgroup, SEED_CG_SYSTEMD);
-	save("killed-by-other-container", &r, sizeof(r));
+	save_exit("killed-by-other-container", &r);
 
 	/* A host daemon aborts. */
 	exit_header(&r, 0);
@@ -249,7 +268,7 @@ int main(int argc, char **argv)
 	strcpy(r.comm, "containerd");
 	strcpy(r.parent_comm, "systemd");
 	set_cgroup(&r.cgroup, SEED_CG_HOST);
-	save("host-abort", &r, sizeof(r));
+	save_exit("host-abort", &r);
 
 	/* kind: the path is deeper than the event keeps; cut and marked. */
 	exit_header(&r, PT_FLAG_PIDNS_INIT);
@@ -263,7 +282,7 @@ int main(int argc, char **argv)
 	strcpy(r.comm, "coredns");
 	strcpy(r.parent_comm, "containerd-shim");
 	set_cgroup(&r.cgroup, SEED_CG_KIND);
-	save("kind-truncated", &r, sizeof(r));
+	save_exit("kind-truncated", &r);
 
 	/* cgroup v1 memory hierarchy, and CRI-O's conmon as a helper. */
 	exit_header(&r, PT_FLAG_CGROUP_V1 | PT_FLAG_PIDNS_INIT);
@@ -277,7 +296,7 @@ int main(int argc, char **argv)
 	strcpy(r.comm, "java");
 	strcpy(r.parent_comm, "runc");
 	set_cgroup(&r.cgroup, SEED_CG_V1);
-	save("cgroup-v1", &r, sizeof(r));
+	save_exit("cgroup-v1", &r);
 
 	exit_header(&r, PT_FLAG_HAS_KILLER);
 	r.pid = 6200;
@@ -289,7 +308,7 @@ int main(int argc, char **argv)
 	strcpy(r.parent_comm, "systemd");
 	killer(&r.killer, 1, 9, 0, "systemd", SEED_CG_INIT);
 	set_cgroup(&r.cgroup, SEED_CG_CONMON);
-	save("conmon-helper", &r, sizeof(r));
+	save_exit("conmon-helper", &r);
 
 	/* oom/mark_victim records: confined to a memcg, and a system-wide OOM. */
 	memset(&o, 0, sizeof(o));

@@ -338,14 +338,14 @@ static void crash_rec(struct pt_pipeline *p, uint64_t id, uint64_t now)
 	memset(&r, 0, sizeof(r));
 	r.hdr = (struct pt_record_header){ .kind = PT_RECORD_EXIT,
 					   .version = PT_RECORD_VERSION,
-					   .size = sizeof(r),
+					   .size = PT_EXIT_RECORD_SHORT,
 					   .ktime_ns = now };
 	r.pid = r.tid = 300;
 	r.exit_code = 11; /* SIGSEGV */
 	strcpy(r.comm, "app");
 	r.cgroup.id = id;
 	r.cgroup.level = 4;
-	pt_pipeline_on_record(p, &r, sizeof(r));
+	pt_pipeline_on_record(p, &r, PT_EXIT_RECORD_SHORT);
 }
 
 /* A cgroup made, crashed in and removed within 50 ms is still named; one never seen is not. */

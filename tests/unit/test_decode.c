@@ -15,7 +15,7 @@ static void exit_record(struct pt_exit_record *r)
 	memset(r, 0, sizeof(*r));
 	r->hdr.kind = PT_RECORD_EXIT;
 	r->hdr.version = PT_RECORD_VERSION;
-	r->hdr.size = sizeof(*r);
+	r->hdr.size = PT_EXIT_RECORD_SHORT;
 	r->hdr.ktime_ns = 5000000000ULL;
 	r->pid = 100;
 	r->tid = 101;
@@ -28,6 +28,13 @@ static void exit_record(struct pt_exit_record *r)
 	r->cgroup.level = 4;
 }
 
+/* The size its flags give the record, set in its header. */
+static size_t sized(struct pt_exit_record *r)
+{
+	r->hdr.size = pt_exit_record_size(r->hdr.flags);
+	return r->hdr.size;
+}
+
 static void test_exit_with_code(void **state)
 {
 	struct pt_exit_record r;
@@ -35,7 +42,7 @@ static void test_exit_with_code(void **state)
 
 	exit_record(&r);
 	r.exit_code = 7 << 8;
-	assert_int_equal(pt_decode(&r, sizeof(r), &ev), 0);
+	assert_int_equal(pt_decode(&r, sized(&r), &ev), 0);
 	assert_int_equal(ev.kind, PT_RECORD_EXIT);
 	assert_int_equal(ev.pid, 100);
 	assert_int_equal(ev.tid, 101);
@@ -61,10 +68,43 @@ static void test_exit_by_signal_with_core(void **state)
 
 	exit_record(&r);
 	r.exit_code = 0x80 | 11;
-	assert_int_equal(pt_decode(&r, sizeof(r), &ev), 0);
+	assert_int_equal(pt_decode(&r, sized(&r), &ev), 0);
 	assert_false(ev.exited);
 	assert_int_equal(ev.signal, 11);
 	assert_true(ev.core_dumped);
+}
+
+/* A crash the kernel signalled for the process's own fault: no killer bytes, the process is it. */
+static void test_own_fault_killer(void **state)
+{
+	struct pt_exit_record r;
+	struct pt_event ev;
+
+	exit_record(&r);
+	r.exit_code = 11;
+	r.hdr.flags = PT_FLAG_HAS_KILLER | PT_FLAG_KILLER_SELF;
+	assert_int_equal(sized(&r), PT_EXIT_RECORD_SHORT);
+	assert_int_equal(pt_decode(&r, PT_EXIT_RECORD_SHORT, &ev), 0);
+	assert_true(ev.killer.present);
+	assert_true(ev.killer.from_kernel);
+	assert_int_equal(ev.killer.code, PT_SI_KERNEL);
+	assert_int_equal(ev.killer.sig, 11);
+	assert_int_equal(ev.killer.pid, 101);
+	assert_int_equal(ev.killer.tgid, 100);
+	assert_int_equal(ev.killer.ktime_ns, 5000000000ULL);
+	assert_int_equal(ev.killer.cgroup_id, 0);
+	assert_string_equal(ev.killer.comm, "app");
+	/* It has no killer bytes, and comes with neither a plain killer's size nor the OOM figures. */
+	r.hdr.size = sizeof(r);
+	assert_int_equal(pt_decode(&r, sizeof(r), &ev), -EBADMSG);
+	r.hdr.flags = PT_FLAG_KILLER_SELF;
+	r.hdr.size = PT_EXIT_RECORD_SHORT;
+	assert_int_equal(pt_decode(&r, PT_EXIT_RECORD_SHORT, &ev), -EBADMSG);
+	r.hdr.flags = PT_FLAG_HAS_KILLER | PT_FLAG_KILLER_SELF | PT_FLAG_OOM_KILLED;
+	assert_int_equal(pt_decode(&r, PT_EXIT_RECORD_SHORT, &ev), -EBADMSG);
+	/* A plain killer's record carries its bytes. */
+	r.hdr.flags = PT_FLAG_HAS_KILLER;
+	assert_int_equal(pt_decode(&r, PT_EXIT_RECORD_SHORT, &ev), -EBADMSG);
 }
 
 static void test_killer_and_oom_sections(void **state)
@@ -165,7 +205,7 @@ static void test_unterminated_strings_are_bounded(void **state)
 	memset(r.comm, 'A', sizeof(r.comm));
 	r.hdr.flags = PT_FLAG_HAS_KILLER;
 	memset(r.killer.comm, 'C', sizeof(r.killer.comm));
-	assert_int_equal(pt_decode(&r, sizeof(r), &ev), 0);
+	assert_int_equal(pt_decode(&r, sized(&r), &ev), 0);
 	assert_int_equal(strlen(ev.comm), PT_COMM_LEN);
 	assert_int_equal(strlen(ev.killer.comm), PT_COMM_LEN);
 }
@@ -265,13 +305,13 @@ static void test_previous_stop_signal(void **state)
 	r.killer.prev_tgid = 31;
 	r.killer.prev_ktime_ns = 1000;
 	memset(r.killer.prev_comm, 'R', sizeof(r.killer.prev_comm));
-	assert_int_equal(pt_decode(&r, sizeof(r), &ev), 0);
+	assert_int_equal(pt_decode(&r, sized(&r), &ev), 0);
 	assert_int_equal(ev.killer.prev_sig, 15);
 	assert_int_equal(ev.killer.prev_tgid, 31);
 	assert_int_equal(strlen(ev.killer.prev_comm), PT_COMM_LEN);
 	/* A signal number the kernel cannot send is no signal at all. */
 	r.killer.prev_sig = 99;
-	assert_int_equal(pt_decode(&r, sizeof(r), &ev), 0);
+	assert_int_equal(pt_decode(&r, sized(&r), &ev), 0);
 	assert_int_equal(ev.killer.prev_sig, 0);
 }
 
@@ -284,16 +324,16 @@ static void test_malformed_records_are_refused(void **state)
 	assert_int_equal(pt_decode(NULL, 0, &ev), -EBADMSG);
 	assert_int_equal(pt_decode(&r, 3, &ev), -EBADMSG);
 	/* header size disagrees with the record's size */
-	assert_int_equal(pt_decode(&r, sizeof(r) - 8, &ev), -EBADMSG);
+	assert_int_equal(pt_decode(&r, PT_EXIT_RECORD_SHORT - 8, &ev), -EBADMSG);
 	r.hdr.version = 99;
-	assert_int_equal(pt_decode(&r, sizeof(r), &ev), -EBADMSG);
+	assert_int_equal(pt_decode(&r, PT_EXIT_RECORD_SHORT, &ev), -EBADMSG);
 	exit_record(&r);
 	r.hdr.kind = 99;
-	assert_int_equal(pt_decode(&r, sizeof(r), &ev), -EBADMSG);
+	assert_int_equal(pt_decode(&r, PT_EXIT_RECORD_SHORT, &ev), -EBADMSG);
 	/* an OOM kind with an exit record's size */
 	exit_record(&r);
 	r.hdr.kind = PT_RECORD_OOM;
-	assert_int_equal(pt_decode(&r, sizeof(r), &ev), -EBADMSG);
+	assert_int_equal(pt_decode(&r, PT_EXIT_RECORD_SHORT, &ev), -EBADMSG);
 }
 
 int main(void)
@@ -301,6 +341,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exit_with_code),
 		cmocka_unit_test(test_exit_by_signal_with_core),
+		cmocka_unit_test(test_own_fault_killer),
 		cmocka_unit_test(test_killer_and_oom_sections),
 		cmocka_unit_test(test_cgroup_names_record),
 		cmocka_unit_test(test_unterminated_strings_are_bounded),
