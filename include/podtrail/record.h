@@ -153,7 +153,7 @@ struct pt_exit_record {
 	char comm[PT_COMM_LEN];
 	char parent_comm[PT_COMM_LEN];
 	struct pt_cgroup cgroup;
-	__u64 _pad3; /* a record of this size fills two cache lines of the ring with its header */
+	__u64 _pad3; /* zero; reserved */
 	/*
 	 * Valid when PT_FLAG_HAS_KILLER without PT_FLAG_KILLER_SELF. A record
 	 * with neither the killer nor the OOM figures stops before it
