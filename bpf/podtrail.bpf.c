@@ -75,7 +75,7 @@ static __always_inline void count(struct pt_percpu_state *st, enum pt_counter c)
  * Waking the reader costs far more than the program itself, so ordinary
  * records wake it at most once per wakeup_interval_ns on each CPU. The
  * reader keeps polling for a while after every wake-up, so a record
- * submitted without one is still read within about two intervals; while it
+ * submitted without one is still read within about three intervals; while it
  * says it is polling, nothing wakes it. OOM kills and sandbox deaths wake it
  * at once.
  */

@@ -2,11 +2,12 @@
 /*
  * Reads the BPF ring buffer from the event loop. The kernel side wakes the
  * reader at most once per wake-up interval per CPU, and not at all while the
- * reader says it will poll. After each wake-up the reader polls three
- * intervals later, and again every three intervals while polls find a few
- * records, every interval while they find bursts: a record that woke no
- * one is read within about three intervals, a steady trickle of records is
- * read in batches, and an idle node costs no wake-ups at all. Polls are loop deadlines (epoll's timeout), not timers.
+ * reader says it will poll. After each wake-up the reader polls one
+ * interval later; then every interval while polls find bursts and every
+ * three while they find a few records: a record that woke no one is read
+ * within about three intervals, a steady trickle of records is read in
+ * batches, and an idle node costs no wake-ups at all. Polls are loop
+ * deadlines (epoll's timeout), not timers.
  */
 #ifndef PODTRAIL_RING_READER_H
 #define PODTRAIL_RING_READER_H

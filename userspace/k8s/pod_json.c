@@ -47,8 +47,10 @@ static int member(struct ctx *c, struct json_object *obj, const char *key, enum 
 	return 1;
 }
 
-/* Copies string member @key into @dst, refusing values that do not fit. */
-/* @dst NULL: the member is checked as if it were kept in @size bytes, and dropped. */
+/*
+ * Copies string member @key into @dst, refusing values that do not fit; with
+ * @dst NULL the member is checked as if it were kept in @size bytes, and dropped.
+ */
 static int member_str(struct ctx *c, struct json_object *obj, const char *key, const char *path,
 		      char *dst, size_t size, bool required)
 {
