@@ -139,8 +139,10 @@ def test_oom_of_an_exec_is_no_container_exit(api, agent, kubelet):
     ev = wait_event(api, agent, pod, "OOMKilled")
     assert ev["type"] == "Warning"
     assert_on_container(ev, pod, c)
+    # The usage the kill saw may be short of the limit: the memcg gives back its per-CPU
+    # charge caches before it kills.
     assert re.match(r"exec'd process \d+ \(memhog\) in container app was OOM-killed: memory "
-                    r"limit 20 MiB, usage 20 MiB", ev["message"]), ev["message"]
+                    r"limit 20 MiB, usage (20|19\.\d) MiB", ev["message"]), ev["message"]
     # The sentinel: the main process is stopped later; only that is a container exit.
     pod.stop_container(c, 0)
     settle(api, agent, pod, "ContainerExited", lambda e: True)
