@@ -890,13 +890,25 @@ class Pod:
                 t.start()
             for t in threads:
                 t.join()
-            self.containerd.call("StopPodSandbox", {"pod_sandbox_id": self.sandbox_id})
+            self._stop_sandbox()
             self.containerd.call("RemovePodSandbox", {"pod_sandbox_id": self.sandbox_id})
         left = remove_cgroup(self.cgroup_parent)
         self.api.delete_pod(self.namespace, self.name)
         self.deleted = True
         if errors or left:
             raise self.containerd.error(f"deleting pod {self.name}: {errors} cgroups left: {left}")
+
+    def _stop_sandbox(self, timeout=5):
+        """StopPodSandbox, retried as the kubelet's next sync retries it: right after pause
+        died, the call can reach its shim while that shuts down ("ttrpc: closed")."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return self.containerd.call("StopPodSandbox", {"pod_sandbox_id": self.sandbox_id})
+            except CRIError as e:
+                if "ttrpc: closed" not in (e.details or "") or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
 
     def __repr__(self):
         return f"<Pod {self.namespace}/{self.name} {self.uid} sandbox {str(self.sandbox_id)[:12]}>"
