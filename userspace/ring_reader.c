@@ -48,7 +48,7 @@ int pt_ring_reader_drain(struct pt_ring_reader *r)
  */
 #define PT_RING_BURST 32
 
-static uint64_t poll_period(const struct pt_ring_reader *r, int found)
+static uint64_t poll_period_after(const struct pt_ring_reader *r, int found)
 {
 	return found >= PT_RING_BURST ? r->interval_ns : 3 * r->interval_ns;
 }
@@ -59,9 +59,9 @@ static uint64_t poll_period(const struct pt_ring_reader *r, int found)
  * is at least the kernel's own wake-up limit per CPU, so records that
  * limit held back are read by the poll too.
  */
-static void poll_later(struct pt_ring_reader *r, int found)
+static void poll_later(struct pt_ring_reader *r, uint64_t period_ns)
 {
-	uint64_t due = pt_now_ns() + poll_period(r, found);
+	uint64_t due = pt_now_ns() + period_ns;
 
 	if (r->polling_until)
 		*r->polling_until = due;
@@ -74,7 +74,7 @@ static void on_wakeup(void *ctx, int fd, uint32_t events)
 
 	r->stats.wakeups++;
 	pt_ring_reader_drain(r);
-	poll_later(r, PT_RING_BURST);
+	poll_later(r, r->interval_ns);
 }
 
 /* Keep polling while polls find records; the first that finds none ends it. */
@@ -92,7 +92,7 @@ static void on_poll(void *ctx)
 	}
 	if (n > 0) {
 		r->stats.polls++;
-		poll_later(r, n);
+		poll_later(r, poll_period_after(r, n));
 	} else {
 		r->stats.empty_polls++;
 	}
