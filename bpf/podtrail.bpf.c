@@ -77,15 +77,13 @@ static __always_inline void count(struct pt_percpu_state *st, enum pt_counter c)
  * reader keeps polling for a while after every wake-up, so a record
  * submitted without one is still read within about three intervals; while it
  * says it is polling, nothing wakes it. OOM kills and sandbox deaths wake it
- * at once.
+ * at once. @now is the record's own time: a clock read costs tens of ns
+ * in a VM, and the record was made a few hundred ns before.
  */
-static __always_inline __u64 submit_flags(struct pt_percpu_state *st, bool urgent)
+static __always_inline __u64 submit_flags(struct pt_percpu_state *st, bool urgent, __u64 now)
 {
-	__u64 now;
-
 	if (!st)
 		return 0;
-	now = bpf_ktime_get_ns();
 	if (!urgent &&
 	    (now < reader_polling_until_ns || now - st->last_wakeup_ns < wakeup_interval_ns))
 		return BPF_RB_NO_WAKEUP;
@@ -411,7 +409,8 @@ static __always_inline void send_exit(struct task_struct *task, bool btf,
 	rec->hdr.flags = flags;
 	rec->hdr.size = size;
 	if (bpf_ringbuf_output(&events, ext, size,
-			       submit_flags(st, flags & (PT_FLAG_SANDBOX | PT_FLAG_OOM_KILLED)))) {
+			       submit_flags(st, flags & (PT_FLAG_SANDBOX | PT_FLAG_OOM_KILLED),
+					    rec->hdr.ktime_ns))) {
 		count(st, PT_CNT_RINGBUF_LOST);
 		return;
 	}
@@ -839,7 +838,7 @@ int oom_tp(struct trace_event_raw_mark_victim *ctx)
 
 	rec->hdr.flags = flags | PT_FLAG_OOM_KILLED;
 	count(st, PT_CNT_OOM_SENT);
-	bpf_ringbuf_submit(rec, submit_flags(st, true));
+	bpf_ringbuf_submit(rec, submit_flags(st, true, rec->hdr.ktime_ns));
 	return 0;
 }
 
@@ -879,7 +878,7 @@ static __always_inline int send_cgroup(__u16 kind, __u32 hierarchy_id, __u64 id,
 	if (kind == PT_RECORD_CGROUP_MKDIR)
 		cgroup_mkdir_seen(slot, id, n > 1 && n < (long)sizeof(rec->path));
 	count(st, PT_CNT_CGROUP_SENT);
-	bpf_ringbuf_submit(rec, submit_flags(st, false));
+	bpf_ringbuf_submit(rec, submit_flags(st, false, rec->hdr.ktime_ns));
 	return 0;
 }
 
