@@ -56,7 +56,8 @@ volatile __u64 reader_polling_until_ns = 0;
 /* Signals the kernel raises for a process's own fault (SIGILL, SIGTRAP, SIGBUS, SIGFPE, SIGSEGV, SIGSYS). */
 #define FAULT_SIGNALS                                                                              \
 	((1ULL << 4) | (1ULL << 5) | (1ULL << 7) | (1ULL << 8) | (1ULL << 11) | (1ULL << 31))
-#define PF_EXITING 0x00000004
+#define PF_EXITING    0x00000004
+#define PF_FORKNOEXEC 0x00000040
 
 static __always_inline struct pt_percpu_state *percpu(void)
 {
@@ -427,13 +428,17 @@ static __always_inline int handle_exit(struct task_struct *task, bool btf)
 
 	/*
 	 * Where the task pointer is trusted, most exits are decided by a few
-	 * plain loads: a clean exit, on the host, of a process none of whose
-	 * names is looked for is boring, whether it ends its process or only
-	 * a thread. (A pid namespace's init cannot be told by its signal
-	 * struct's SIGNAL_UNKILLABLE: exit_group() overwrites those flags.)
+	 * plain loads: a clean exit, on the host, is boring, whether it ends
+	 * its process or only a thread, when none of the process's names is
+	 * looked for, or when it is the main thread of a process that never
+	 * exec'd (no daemon: its name is its parent's). The flags and ids come
+	 * first: do_exit() has just used their lines, and the name's is cold.
+	 * (A pid namespace's init cannot be told by its signal struct's
+	 * SIGNAL_UNKILLABLE: exit_group() overwrites those flags.)
 	 */
 	if (btf && task->exit_code == 0 && on_host_btf(task) &&
-	    !(names_bloom & (1ULL << pt_name_bit(comm_first_word(task))))) {
+	    (((task->flags & PF_FORKNOEXEC) && task->pid == task->tgid) ||
+	     !(names_bloom & (1ULL << pt_name_bit(comm_first_word(task)))))) {
 		count(st, task->signal->live.counter ? PT_CNT_THREAD_EXIT : PT_CNT_EXIT_BORING);
 		return 0;
 	}
@@ -457,6 +462,10 @@ static __always_inline int handle_exit(struct task_struct *task, bool btf)
 	ns_level = f.ns_level;
 	if (ns_level > 0 && ns_pid == 1)
 		flags |= PT_FLAG_PIDNS_INIT;
+	/* The thread that exec'd leads its process; any other started with the flag set. */
+	if ((btf ? task->group_leader->flags : BPF_CORE_READ(task, group_leader, flags)) &
+	    PF_FORKNOEXEC)
+		flags |= PT_FLAG_NEVER_EXECD;
 	/*
 	 * Most exits are boring and have none of the names looked for: the
 	 * first word of the name decides, read without a helper where the
@@ -471,7 +480,8 @@ static __always_inline int handle_exit(struct task_struct *task, bool btf)
 	if (named && comm_in(comm, sandbox_names, nr_sandbox_names, PT_MAX_SANDBOX_NAMES))
 		flags |= PT_FLAG_SANDBOX;
 	if (exit_code == 0 && !(flags & (PT_FLAG_PIDNS_INIT | PT_FLAG_SANDBOX)) &&
-	    !(named && comm_in(comm, daemon_names, nr_daemon_names, PT_MAX_DAEMON_NAMES))) {
+	    !(named && !(flags & PT_FLAG_NEVER_EXECD) &&
+	      comm_in(comm, daemon_names, nr_daemon_names, PT_MAX_DAEMON_NAMES))) {
 		count(st, PT_CNT_EXIT_BORING);
 		return 0;
 	}

@@ -68,15 +68,19 @@ static bool in_login_session(const char *unit)
 }
 
 const struct pt_component *pt_component_match(const struct pt_components *c, const char *comm,
-					      unsigned int ns_level,
+					      unsigned int ns_level, bool never_execd,
 					      const struct pt_cgroup_info *cg)
 {
 	if (!c || ns_level != 0 || cg->scope == PT_SCOPE_CONTAINER || cg->scope == PT_SCOPE_POD ||
 	    in_login_session(cg->unit))
 		return NULL;
-	for (size_t i = 0; i < c->n; i++)
-		if (!strncmp(comm, c->list[i].comm, PT_COMM_LEN))
-			return &c->list[i];
+	for (size_t i = 0; i < c->n; i++) {
+		if (strncmp(comm, c->list[i].comm, PT_COMM_LEN))
+			continue;
+		if (never_execd && c->list[i].kind == PT_COMPONENT_DAEMON)
+			return NULL;
+		return &c->list[i];
+	}
 	return NULL;
 }
 

@@ -11,6 +11,11 @@
  * user@UID.service: someone running ./kubelet by hand). Its systemd unit is
  * not required to be a particular one: distributions run containerd in
  * containerd.service, k3s.service or rke2-server.service alike.
+ *
+ * A daemon must also have exec'd: a process forked from one and not yet
+ * exec'd carries its name (Go's fork-exec child exits 253 named kubelet
+ * when its exec fails) and is not the daemon. Shims and helpers need not:
+ * conmon forks to detach, and the forked one is the shim.
  */
 #ifndef PODTRAIL_COMPONENTS_H
 #define PODTRAIL_COMPONENTS_H
@@ -47,9 +52,12 @@ void pt_components_default(struct pt_components *c);
  * longer than a comm, or the table is full.
  */
 int pt_components_add(struct pt_components *c, const char *list, char *err, size_t errlen);
-/* The component a process named @comm is, at pid-namespace level @ns_level in cgroup @cg; or NULL. */
+/*
+ * The component a process named @comm is, at pid-namespace level @ns_level
+ * in cgroup @cg, @never_execd if it had not exec'd since its fork; or NULL.
+ */
 const struct pt_component *pt_component_match(const struct pt_components *c, const char *comm,
-					      unsigned int ns_level,
+					      unsigned int ns_level, bool never_execd,
 					      const struct pt_cgroup_info *cg);
 /* The daemons' process names, for the kernel's clean-exit filter; returns how many. */
 size_t pt_components_daemon_comms(const struct pt_components *c,

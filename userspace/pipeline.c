@@ -42,8 +42,8 @@ static void place(const struct pt_pipeline *p, const struct pt_event *ev,
 		pt_runtime_state_ask(p->runtime, where->cgroup.container_id, where->cgroup.runtime,
 				     ev->pid, ev->ktime_ns, &rt);
 	pt_identify(ev, &where->cgroup, &rt, &where->who);
-	where->component =
-	    pt_component_match(p->components, ev->comm, ev->ns_level, &where->cgroup);
+	where->component = pt_component_match(p->components, ev->comm, ev->ns_level,
+					      ev->flags & PT_FLAG_NEVER_EXECD, &where->cgroup);
 }
 
 /*

@@ -63,6 +63,11 @@ enum pt_record_flags {
 	 * own fault, at its exit, and the record stops before the killer.
 	 */
 	PT_FLAG_KILLER_SELF = 1u << 9,
+	/*
+	 * The process had not exec'd since it was forked (PF_FORKNOEXEC): its
+	 * name is its parent's, as in a daemon's forked child.
+	 */
+	PT_FLAG_NEVER_EXECD = 1u << 10,
 };
 
 struct pt_record_header {

@@ -119,3 +119,43 @@ def test_a_kubelet_run_by_hand_in_a_login_session_is_not_the_node_kubelet(daemon
     sentinel.wait()
     daemon.wait_for(lambda e: e["process"]["pid"] == sentinel.pid, what="the sentinel")
     assert daemon.matching(lambda e: e["process"]["pid"] == quiet.pid) == []
+
+
+def test_a_daemons_forked_child_is_not_the_daemon(daemon, unit, scratch):
+    """A child the kubelet forked carries its name until it execs: when Go's exec fails in
+    it, it exits 253 as "kubelet". Neither that nor a clean exit of such a child is the
+    kubelet's end; the kubelet's own exit (exec'd) still is, and is the sentinel."""
+    kubelet = named_copy(scratch, "/usr/bin/python3", "kubelet")
+    script = ("import os\n"
+              "for code in (253, 0):\n"
+              "    pid = os.fork()\n"
+              "    if pid == 0:\n"
+              "        os._exit(code)\n"
+              "    os.waitpid(pid, 0)\n"
+              "    print(pid, flush=True)\n")
+    p = run_in_cgroup(unit("kubelet.service"), [kubelet, "-c", script], stdout=subprocess.PIPE,
+                      text=True)
+    out, _ = p.communicate(timeout=30)
+    assert p.returncode == 0
+    children = [int(x) for x in out.split()]
+    assert len(children) == 2, out
+    ev = daemon.wait_for(lambda e: e["process"]["pid"] == p.pid, what="the kubelet's own exit")
+    assert ev["reason"] == "NodeComponentExited" and ev["type"] == "Normal", ev
+    assert daemon.matching(lambda e: e["process"]["pid"] in children) == []
+
+
+def test_a_clean_exit_from_a_daemons_other_thread_is_its_end(daemon, unit, scratch):
+    """Every thread but the one that exec'd starts out "not exec'd": whichever thread ends
+    the process, the kubelet that exec'd is still the kubelet."""
+    kubelet = named_copy(scratch, "/usr/bin/python3", "kubelet")
+    script = ("import os, threading, time\n"
+              "threading.Thread(target=lambda: os._exit(0)).start()\n"
+              "time.sleep(30)\n")
+    pids = []
+    for _ in range(5):
+        p = run_in_cgroup(unit("kubelet.service"), [kubelet, "-c", script])
+        assert p.wait(timeout=30) == 0
+        pids.append(p.pid)
+    for pid in pids:
+        ev = daemon.wait_for(lambda e: e["process"]["pid"] == pid, what="the kubelet's exit")
+        assert ev["reason"] == "NodeComponentExited" and ev["type"] == "Normal", ev

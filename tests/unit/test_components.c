@@ -31,26 +31,43 @@ static void test_recognised_on_the_host_only(void **state)
 	struct pt_components c;
 
 	pt_components_default(&c);
-	assert_string_equal(pt_component_match(&c, "kubelet", 0, &cg)->name, "kubelet");
+	assert_string_equal(pt_component_match(&c, "kubelet", 0, false, &cg)->name, "kubelet");
 	/* Distributions run it in units of their own. */
 	cg = host_unit("k3s.service");
-	assert_string_equal(pt_component_match(&c, "containerd", 0, &cg)->name, "containerd");
-	assert_int_equal(pt_component_match(&c, "containerd-shim", 0, &cg)->kind,
+	assert_string_equal(pt_component_match(&c, "containerd", 0, false, &cg)->name,
+			    "containerd");
+	assert_int_equal(pt_component_match(&c, "containerd-shim", 0, false, &cg)->kind,
 			 PT_COMPONENT_SHIM);
-	assert_int_equal(pt_component_match(&c, "runc", 0, &cg)->kind, PT_COMPONENT_HELPER);
+	assert_int_equal(pt_component_match(&c, "runc", 0, false, &cg)->kind, PT_COMPONENT_HELPER);
 	/* Not a component: another name, a container's process, a login session, a pid namespace. */
-	assert_null(pt_component_match(&c, "kubeletx", 0, &cg));
+	assert_null(pt_component_match(&c, "kubeletx", 0, false, &cg));
 	cg.scope = PT_SCOPE_CONTAINER;
-	assert_null(pt_component_match(&c, "kubelet", 0, &cg));
+	assert_null(pt_component_match(&c, "kubelet", 0, false, &cg));
 	cg.scope = PT_SCOPE_POD;
-	assert_null(pt_component_match(&c, "kubelet", 0, &cg));
+	assert_null(pt_component_match(&c, "kubelet", 0, false, &cg));
 	cg = host_unit("session-3.scope");
-	assert_null(pt_component_match(&c, "kubelet", 0, &cg));
+	assert_null(pt_component_match(&c, "kubelet", 0, false, &cg));
 	cg = host_unit("user@1000.service");
-	assert_null(pt_component_match(&c, "kubelet", 0, &cg));
+	assert_null(pt_component_match(&c, "kubelet", 0, false, &cg));
 	cg = host_unit("docker-0123.scope");
-	assert_null(pt_component_match(&c, "kubelet", 1, &cg));
-	assert_null(pt_component_match(NULL, "kubelet", 0, &cg));
+	assert_null(pt_component_match(&c, "kubelet", 1, false, &cg));
+	assert_null(pt_component_match(NULL, "kubelet", 0, false, &cg));
+}
+
+/* A daemon's forked child that has not exec'd carries its name but is not the daemon. */
+static void test_a_daemon_must_have_execd(void **state)
+{
+	struct pt_cgroup_info cg = host_unit("kubelet.service");
+	struct pt_components c;
+
+	pt_components_default(&c);
+	assert_null(pt_component_match(&c, "kubelet", 0, true, &cg));
+	assert_null(pt_component_match(&c, "containerd", 0, true, &cg));
+	/* Shims and helpers may fork to detach (conmon): the forked one is still the shim. */
+	assert_int_equal(pt_component_match(&c, "conmon", 0, true, &cg)->kind, PT_COMPONENT_SHIM);
+	assert_int_equal(pt_component_match(&c, "containerd-shim", 0, true, &cg)->kind,
+			 PT_COMPONENT_SHIM);
+	assert_int_equal(pt_component_match(&c, "runc", 0, true, &cg)->kind, PT_COMPONENT_HELPER);
 }
 
 static void test_more_daemons_by_flag(void **state)
@@ -62,7 +79,7 @@ static void test_more_daemons_by_flag(void **state)
 
 	pt_components_default(&c);
 	assert_int_equal(pt_components_add(&c, "node-agent,vector", err, sizeof(err)), 0);
-	assert_string_equal(pt_component_match(&c, "vector", 0, &cg)->name, "vector");
+	assert_string_equal(pt_component_match(&c, "vector", 0, false, &cg)->name, "vector");
 	assert_int_equal(pt_components_add(&c, "a,,b", err, sizeof(err)), -EINVAL);
 	assert_int_equal(pt_components_add(&c, "a-name-longer-than-a-comm", err, sizeof(err)),
 			 -EINVAL);
@@ -80,7 +97,7 @@ static const struct pt_component *component(const char *comm)
 	struct pt_cgroup_info cg = host_unit("x.service");
 
 	pt_components_default(&c);
-	return pt_component_match(&c, comm, 0, &cg);
+	return pt_component_match(&c, comm, 0, false, &cg);
 }
 
 static void host_event(struct pt_event *ev, struct pt_placement *where, const char *comm,
@@ -235,6 +252,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_recognised_on_the_host_only),
+		cmocka_unit_test(test_a_daemon_must_have_execd),
 		cmocka_unit_test(test_more_daemons_by_flag),
 		cmocka_unit_test(test_systemd_stop_is_normal),
 		cmocka_unit_test(test_what_is_news_for_each_kind),
