@@ -431,8 +431,9 @@ static __always_inline int handle_exit(struct task_struct *task, bool btf)
 	 * plain loads: a clean exit, on the host, is boring, whether it ends
 	 * its process or only a thread, when none of the process's names is
 	 * looked for, or when it is the main thread of a process that never
-	 * exec'd (no daemon: its name is its parent's). The flags and ids come
-	 * first: do_exit() has just used their lines, and the name's is cold.
+	 * exec'd (no daemon: its name is its parent's). The flags come first:
+	 * do_exit() has just set PF_EXITING there, where the name's line is
+	 * cold (about 25 ns a boring exit here).
 	 * (A pid namespace's init cannot be told by its signal struct's
 	 * SIGNAL_UNKILLABLE: exit_group() overwrites those flags.)
 	 */
