@@ -64,8 +64,9 @@ enum pt_record_flags {
 	 */
 	PT_FLAG_KILLER_SELF = 1u << 9,
 	/*
-	 * The process had not exec'd since it was forked (PF_FORKNOEXEC): its
-	 * name is its parent's, as in a daemon's forked child.
+	 * The process had not exec'd since it was forked (PF_FORKNOEXEC on its
+	 * thread group leader): its name is its parent's, as in a daemon's
+	 * forked child.
 	 */
 	PT_FLAG_NEVER_EXECD = 1u << 10,
 };
