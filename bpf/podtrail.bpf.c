@@ -433,7 +433,7 @@ static __always_inline int handle_exit(struct task_struct *task, bool btf)
 	 * looked for, or when it is the main thread of a process that never
 	 * exec'd (no daemon: its name is its parent's). The flags come first:
 	 * do_exit() has just set PF_EXITING there, where the name's line is
-	 * cold (about 25 ns a boring exit here).
+	 * cold (about 20 ns a boring exit here).
 	 * (A pid namespace's init cannot be told by its signal struct's
 	 * SIGNAL_UNKILLABLE: exit_group() overwrites those flags.)
 	 */
