@@ -5,15 +5,26 @@
 
 #include "podtrail/record.h"
 
-/* Per-CPU state: counters userspace sums, and the wake-up rate limiter. */
+/*
+ * Per-CPU state: the names filter, counters userspace sums, and the wake-up
+ * rate limiter. The filter is a copy per CPU, written by userspace before
+ * the programs attach, so that a boring exit finds it on the line it counts
+ * on. A plain array indexed by CPU, not a per-CPU map: both the read-only
+ * map the filter was in and the per-CPU map's memory are vmalloc'd pages,
+ * which an exit after an exec'd process finds cold (each cost it hundreds
+ * of ns, measured); a small array is kmalloc'd, in the kernel's direct map.
+ * Aligned so that an element's first line holds the filter and the exit
+ * counters.
+ */
 struct pt_percpu_state {
+	__u64 names_filter[PT_NAME_FILTER_WORDS];
 	__u64 counters[PT_CNT__MAX];
 	__u64 last_wakeup_ns;
-};
+} __attribute__((aligned(64)));
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* the possible CPUs: userspace sets it before load */
 	__type(key, __u32);
 	__type(value, struct pt_percpu_state);
 } percpu_state SEC(".maps");

@@ -28,8 +28,6 @@ const volatile __u32 nr_daemon_names = 0;
 /* Runtime shims: their exit records name their first child. */
 const volatile char shim_names[PT_MAX_SHIM_NAMES][PT_COMM_LEN] = {};
 const volatile __u32 nr_shim_names = 0;
-/* pt_name_bit() of every sandbox, daemon and shim name: 0 for a comm none of them has. */
-const volatile __u64 names_bloom = ~0ULL;
 /* Bit n set: remember the sender of signal n (fatal by default action). */
 const volatile __u64 fatal_signal_mask = 0;
 /*
@@ -61,15 +59,28 @@ volatile __u64 reader_polling_until_ns = 0;
 
 static __always_inline struct pt_percpu_state *percpu(void)
 {
-	__u32 zero = 0;
+	__u32 cpu = bpf_get_smp_processor_id();
 
-	return bpf_map_lookup_elem(&percpu_state, &zero);
+	return bpf_map_lookup_elem(&percpu_state, &cpu);
 }
 
 static __always_inline void count(struct pt_percpu_state *st, enum pt_counter c)
 {
 	if (st && c < PT_CNT__MAX)
 		st->counters[c]++;
+}
+
+/*
+ * Whether a name whose first 8 bytes (zero-padded) are @first8 may be one
+ * the programs look for. Without the state every name may be: the lists
+ * decide.
+ */
+static __always_inline bool name_may_match(const struct pt_percpu_state *st, __u64 first8)
+{
+	unsigned int slot = pt_name_slot(first8);
+
+	return !st ||
+	       (st->names_filter[(slot >> 6) & (PT_NAME_FILTER_WORDS - 1)] >> (slot & 63)) & 1;
 }
 
 /*
@@ -439,7 +450,7 @@ static __always_inline int handle_exit(struct task_struct *task, bool btf)
 	 */
 	if (btf && task->exit_code == 0 && on_host_btf(task) &&
 	    (((task->flags & PF_FORKNOEXEC) && task->pid == task->tgid) ||
-	     !(names_bloom & (1ULL << pt_name_bit(comm_first_word(task)))))) {
+	     !name_may_match(st, comm_first_word(task)))) {
 		count(st, task->signal->live.counter ? PT_CNT_THREAD_EXIT : PT_CNT_EXIT_BORING);
 		return 0;
 	}
@@ -473,10 +484,10 @@ static __always_inline int handle_exit(struct task_struct *task, bool btf)
 	 * task pointer is trusted. The whole name is read only when it may
 	 * matter; the helper zero-pads it, as the compares need.
 	 */
-	named = names_bloom & (1ULL << pt_name_bit(btf ? comm_first_word(task) : 0));
+	named = btf && name_may_match(st, comm_first_word(task));
 	if (!btf || named || exit_code || (flags & PT_FLAG_PIDNS_INIT)) {
 		read_comm(task, btf, comm);
-		named = names_bloom & (1ULL << pt_name_bit(*(__u64 *)comm));
+		named = name_may_match(st, *(__u64 *)comm);
 	}
 	if (named && comm_in(comm, sandbox_names, nr_sandbox_names, PT_MAX_SANDBOX_NAMES))
 		flags |= PT_FLAG_SANDBOX;

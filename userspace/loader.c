@@ -12,11 +12,12 @@
 #include "signals.h"
 #include "podtrail.skel.h"
 
-/* Mirror of bpf/maps.h's per-CPU value. */
+/* Mirror of bpf/maps.h's per-CPU state: one element per possible CPU. */
 struct percpu_state {
+	uint64_t names_filter[PT_NAME_FILTER_WORDS];
 	uint64_t counters[PT_CNT__MAX];
 	uint64_t last_wakeup_ns;
-};
+} __attribute__((aligned(64)));
 
 struct pt_loader {
 	struct podtrail_bpf *skel;
@@ -95,28 +96,43 @@ static void choose_sender_programs(struct podtrail_bpf *skel, bool btf, bool sys
 	skel->rodata->senders_from_syscalls = syscalls;
 }
 
-static uint64_t name_bit(const char *name)
+static void filter_add(uint64_t filter[PT_NAME_FILTER_WORDS], const char *name)
 {
 	char padded[PT_COMM_LEN] = { 0 };
+	unsigned int slot;
 	uint64_t first8;
 
 	strncpy(padded, name, PT_COMM_LEN - 1);
 	memcpy(&first8, padded, sizeof(first8));
-	return 1ULL << pt_name_bit(first8);
+	slot = pt_name_slot(first8);
+	filter[slot / 64] |= 1ULL << (slot % 64);
 }
 
-/* The exit program's one-word filter over every name it looks for. */
-static uint64_t names_bloom(const struct pt_loader_config *cfg)
+/* The exit program's filter over every name it looks for. */
+static void names_filter(const struct pt_loader_config *cfg, uint64_t filter[PT_NAME_FILTER_WORDS])
 {
-	uint64_t bloom = 0;
-
+	memset(filter, 0, sizeof(uint64_t) * PT_NAME_FILTER_WORDS);
 	for (size_t i = 0; i < cfg->nr_sandbox_names && i < PT_MAX_SANDBOX_NAMES; i++)
-		bloom |= name_bit(cfg->sandbox_names[i]);
+		filter_add(filter, cfg->sandbox_names[i]);
 	for (size_t i = 0; i < cfg->nr_daemon_names && i < PT_MAX_DAEMON_NAMES; i++)
-		bloom |= name_bit(cfg->daemon_names[i]);
+		filter_add(filter, cfg->daemon_names[i]);
 	for (size_t i = 0; i < cfg->nr_shim_names && i < PT_MAX_SHIM_NAMES; i++)
-		bloom |= name_bit(cfg->shim_names[i]);
-	return bloom;
+		filter_add(filter, cfg->shim_names[i]);
+}
+
+/* Every CPU's state: the names filter, counters at 0. Before the programs attach. */
+static int seed_percpu_state(struct podtrail_bpf *skel, const struct pt_loader_config *cfg,
+			     uint32_t ncpu)
+{
+	struct percpu_state v;
+
+	memset(&v, 0, sizeof(v));
+	names_filter(cfg, v.names_filter);
+	for (uint32_t cpu = 0; cpu < ncpu; cpu++)
+		if (bpf_map__update_elem(skel->maps.percpu_state, &cpu, sizeof(cpu), &v, sizeof(v),
+					 BPF_ANY))
+			return -errno;
+	return 0;
 }
 
 static void set_rodata(struct podtrail_bpf *skel, const struct pt_loader_config *cfg)
@@ -133,7 +149,6 @@ static void set_rodata(struct podtrail_bpf *skel, const struct pt_loader_config 
 	ro->nr_daemon_names = (uint32_t)cfg->nr_daemon_names;
 	memcpy((void *)ro->shim_names, cfg->shim_names, sizeof(ro->shim_names));
 	ro->nr_shim_names = (uint32_t)cfg->nr_shim_names;
-	ro->names_bloom = names_bloom(cfg);
 	ro->fatal_signal_mask = pt_fatal_signal_mask();
 	ro->wakeup_interval_ns = cfg->wakeup_interval_ns;
 	ro->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
@@ -143,14 +158,19 @@ static void set_rodata(struct podtrail_bpf *skel, const struct pt_loader_config 
 static int open_flavour(const struct pt_loader_config *cfg, bool btf, bool syscalls,
 			struct podtrail_bpf **out)
 {
-	struct podtrail_bpf *skel = podtrail_bpf__open();
+	int ncpu = libbpf_num_possible_cpus();
+	struct podtrail_bpf *skel;
 	int err;
 
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	skel = podtrail_bpf__open();
 	if (!skel)
 		return -errno;
 	set_rodata(skel, cfg);
 	if (cfg->ringbuf_bytes)
 		bpf_map__set_max_entries(skel->maps.events, cfg->ringbuf_bytes);
+	bpf_map__set_max_entries(skel->maps.percpu_state, (uint32_t)ncpu);
 	bpf_program__set_autoload(skel->progs.exit_btf, btf);
 	bpf_program__set_autoload(skel->progs.exit_tp, !btf);
 	choose_sender_programs(skel, btf, syscalls);
@@ -161,6 +181,8 @@ static int open_flavour(const struct pt_loader_config *cfg, bool btf, bool sysca
 	bpf_program__set_autoload(skel->progs.cgroup_rename_btf, btf);
 	bpf_program__set_autoload(skel->progs.cgroup_rename_tp, !btf);
 	err = podtrail_bpf__load(skel);
+	if (!err)
+		err = seed_percpu_state(skel, cfg, (uint32_t)ncpu);
 	if (err) {
 		podtrail_bpf__destroy(skel);
 		return err < 0 ? err : -err;
@@ -270,26 +292,18 @@ const char *pt_loader_senders(const struct pt_loader *l)
 int pt_loader_read_counters(const struct pt_loader *l, uint64_t out[PT_CNT__MAX])
 {
 	int ncpu = libbpf_num_possible_cpus();
-	struct percpu_state *vals;
-	uint32_t zero = 0;
+	struct percpu_state v;
 
 	memset(out, 0, sizeof(uint64_t) * PT_CNT__MAX);
 	if (ncpu <= 0)
 		return ncpu ? ncpu : -EINVAL;
-	vals = calloc((size_t)ncpu, sizeof(*vals));
-	if (!vals)
-		return -ENOMEM;
-	if (bpf_map__lookup_elem(l->skel->maps.percpu_state, &zero, sizeof(zero), vals,
-				 sizeof(*vals) * (size_t)ncpu, 0)) {
-		int e = -errno;
-
-		free(vals);
-		return e;
-	}
-	for (int cpu = 0; cpu < ncpu; cpu++)
+	for (uint32_t cpu = 0; cpu < (uint32_t)ncpu; cpu++) {
+		if (bpf_map__lookup_elem(l->skel->maps.percpu_state, &cpu, sizeof(cpu), &v,
+					 sizeof(v), 0))
+			return -errno;
 		for (int c = 0; c < PT_CNT__MAX; c++)
-			out[c] += vals[cpu].counters[c];
-	free(vals);
+			out[c] += v.counters[c];
+	}
 	/* The boring path counts only itself, to stay short: every process exit was seen. */
 	out[PT_CNT_EXIT_SEEN] += out[PT_CNT_EXIT_BORING];
 	return 0;

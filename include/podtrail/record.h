@@ -30,13 +30,17 @@
 #define PT_MAX_SHIM_NAMES   4
 
 /*
- * A one-word filter over the process names the exit program looks for: bit
- * pt_name_bit(first 8 bytes, zero-padded) is set for each. Most exits miss
- * it and skip the name lists.
+ * A filter over the process names the exit program looks for: bit
+ * pt_name_slot(first 8 bytes, zero-padded) of PT_NAME_FILTER_WORDS words is
+ * set for each. Most exits miss it and skip the name lists; 256 bits keep
+ * the names that hit it by chance (and take the slower path) to a few in a
+ * hundred with the default 11 or so names.
  */
-static inline unsigned int pt_name_bit(__u64 first8)
+#define PT_NAME_FILTER_WORDS 4
+
+static inline unsigned int pt_name_slot(__u64 first8)
 {
-	return (unsigned int)((first8 * 0x9E3779B97F4A7C15ULL) >> 58);
+	return (unsigned int)((first8 * 0x9E3779B97F4A7C15ULL) >> 56);
 }
 
 enum pt_record_kind {
