@@ -25,6 +25,10 @@ static const char usage_text[] =
     "\n"
     "How each process ends:\n"
     "  -c, --exit-code CODE  exit with CODE, 0-255 (default 0)\n"
+    "      --exec PROGRAM    exec PROGRAM (a path, no arguments) in each child,\n"
+    "                        which must exit with the code asked: a process that\n"
+    "                        exec'd, as most on a node are, rather than a copy\n"
+    "                        of forkexit\n"
     "  -s, --signal SIG      die of signal SIG instead, by name (SEGV, SIGSEGV) or\n"
     "                        number: the child restores SIG's default action and\n"
     "                        sends it to itself; KILL is sent by forkexit, the\n"
@@ -63,6 +67,7 @@ static const char usage_text[] =
     "Examples:\n"
     "  forkexit -n 20000 -j 4\n"
     "  forkexit --duration 10 --rate 1000 -c 1\n"
+    "  forkexit -n 3000 -j 2 --exec /bin/true\n"
     "  forkexit --pidns -n 2000 -s KILL --cgroup /sys/fs/cgroup/unified/test\n";
 
 enum {
@@ -71,6 +76,7 @@ enum {
 	OPT_CGROUP,
 	OPT_PIDNS,
 	OPT_FORK,
+	OPT_EXEC,
 	OPT_JSON,
 };
 
@@ -85,6 +91,7 @@ static const struct option long_options[] = {
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ "pidns", no_argument, NULL, OPT_PIDNS },
 	{ "fork", no_argument, NULL, OPT_FORK },
+	{ "exec", required_argument, NULL, OPT_EXEC },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -165,6 +172,9 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case OPT_FORK:
 			spec->copy_vm = true;
 			break;
+		case OPT_EXEC:
+			spec->exec_path = optarg;
+			break;
 		case OPT_JSON:
 			o->json = true;
 			break;
@@ -190,6 +200,12 @@ static void check_args(struct options *o)
 		spec->count = 10000;
 	if (o->have_code && spec->sig)
 		lg_usage_error("-c and -s are exclusive: a process ends with a code or a signal");
+	if (spec->exec_path && spec->sig)
+		lg_usage_error(
+		    "--exec and -s are exclusive: the program exec'd decides how it ends");
+	if (spec->exec_path && access(spec->exec_path, X_OK))
+		lg_usage_error("--exec %s: not an executable file: %s", spec->exec_path,
+			       strerror(errno));
 	if (!spec->sig) {
 		if (o->fault)
 			lg_usage_error("--fault needs -s SEGV, BUS, ILL or FPE");
@@ -232,9 +248,14 @@ static void print_json(const struct options *o, const struct lg_result *res, dou
 	else
 		printf("\"exit_code\":%d,\"signal\":null,\"signal_name\":null,", spec->exit_code);
 	printf("\"sent_by\":\"%s\",\"mismatches\":%lu,\"jobs\":%u,\"target_rate\":%g,"
-	       "\"pidns\":%s,\"clone\":\"%s\",\"cgroups\":[",
+	       "\"pidns\":%s,\"clone\":\"%s\",\"exec\":",
 	       end_names[spec->end], res->mismatches, spec->jobs, spec->rate,
 	       spec->pidns ? "true" : "false", spec->copy_vm ? "fork" : "vfork");
+	if (spec->exec_path)
+		lg_json_string(stdout, spec->exec_path);
+	else
+		fputs("null", stdout);
+	fputs(",\"cgroups\":[", stdout);
 	for (i = 0; i < o->ncgroups; i++) {
 		if (i)
 			putchar(',');

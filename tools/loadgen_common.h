@@ -44,12 +44,13 @@
 #include <sys/statfs.h>
 #include <sys/wait.h>
 
-#define LG_MAX_JOBS	  1024
-#define LG_MAX_CGROUPS	  8
-#define LG_STACK_SIZE	  (64 * 1024)
-#define LG_MAX_REPORTS	  5   /* mismatches printed one by one, then only counted */
-#define LG_EAGAIN_TRIES	  100 /* clone() retries, 10 ms apart, when out of pids */
-#define LG_CHILD_SURVIVED 127 /* exit code of a child the signal did not kill */
+#define LG_MAX_JOBS	     1024
+#define LG_MAX_CGROUPS	     8
+#define LG_STACK_SIZE	     (64 * 1024)
+#define LG_MAX_REPORTS	     5	 /* mismatches printed one by one, then only counted */
+#define LG_EAGAIN_TRIES	     100 /* clone() retries, 10 ms apart, when out of pids */
+#define LG_CHILD_SURVIVED    127 /* exit code of a child the signal did not kill */
+#define LG_CHILD_EXEC_FAILED 127 /* exit code of a child whose --exec failed */
 
 /* Name used in messages, set by each tool's main(). */
 static const char *lg_prog = "loadgen";
@@ -331,14 +332,15 @@ enum lg_end {
 /* What to run: how each child ends, how many, how fast. */
 struct lg_spec {
 	enum lg_end end;
-	int exit_code;	     /* LG_END_EXIT */
-	int sig;	     /* the other ends */
-	bool pidns;	     /* each child is the init of a new pid namespace */
-	bool copy_vm;	     /* children get their own address space (fork) */
-	unsigned long count; /* processes; 0 = no limit */
-	double duration;     /* seconds; 0 = no limit */
-	double rate;	     /* processes/s; 0 = as fast as possible */
-	unsigned int jobs;   /* children alive at once (worker threads) */
+	int exit_code;	       /* LG_END_EXIT */
+	const char *exec_path; /* LG_END_EXIT: exec this, which exits with exit_code */
+	int sig;	       /* the other ends */
+	bool pidns;	       /* each child is the init of a new pid namespace */
+	bool copy_vm;	       /* children get their own address space (fork) */
+	unsigned long count;   /* processes; 0 = no limit */
+	double duration;       /* seconds; 0 = no limit */
+	double rate;	       /* processes/s; 0 = as fast as possible */
+	unsigned int jobs;     /* children alive at once (worker threads) */
 };
 
 /* What happened. */
@@ -446,6 +448,12 @@ static inline LG_CHILD_CODE int lg_child(void *arg)
 
 	switch (spec->end) {
 	case LG_END_EXIT:
+		if (spec->exec_path) {
+			char *const argv[] = { (char *)spec->exec_path, NULL };
+
+			execv(spec->exec_path, argv);
+			_exit(LG_CHILD_EXEC_FAILED);
+		}
 		_exit(spec->exit_code);
 	case LG_END_SEND:
 		lg_child_default_action(spec->sig);

@@ -56,6 +56,20 @@ def test_a_clean_kubelet_exit_is_normal(daemon, unit, scratch):
     assert "exited with code 0" in ev["message"]
 
 
+def test_a_clean_kubelet_exit_is_seen_on_every_cpu(daemon, unit, scratch):
+    """The kernel's name filter is a copy per CPU, written at start: a clean exit, which only
+    the name makes worth sending, must be caught on each CPU, not only the first."""
+    kubelet = named_copy(scratch, "dash", "kubelet")
+    cpus = sorted(os.sched_getaffinity(0))
+    for cpu in cpus:
+        p = run_in_cgroup(unit("kubelet.service"), [kubelet, "-c", "exit 0"],
+                          preexec_fn=lambda cpu=cpu: os.sched_setaffinity(0, {cpu}))
+        assert p.wait() == 0
+        ev = daemon.wait_for(lambda e: e["process"]["pid"] == p.pid,
+                             what=f"the kubelet's clean exit on CPU {cpu}")
+        assert ev["reason"] == "NodeComponentExited" and ev["type"] == "Normal"
+
+
 def test_containerd_killed_names_the_sender(daemon, unit, scratch):
     containerd = named_copy(scratch, "sleep", "containerd")
     p = run_in_cgroup(unit("containerd.service"), [containerd, "30"])

@@ -2,6 +2,7 @@
 exit, crash and get OOM-killed in kubelet-style cgroups."""
 import json
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -241,6 +242,25 @@ def test_thread_exits_are_not_process_exits(scratch):
         assert d.stop() == 0, d.stderr()
     assert len(d.matching(lambda e: e["process"]["comm"] == "threaded-crash")) == 1
     assert d.totals["thread_exits"] >= 10, d.totals
+
+
+def test_exits_of_execd_processes_are_counted_in_the_kernel(scratch):
+    """Processes that exec'd (`true`) are boring too: each counted once in the kernel, on
+    whichever CPU it ends, and none sent."""
+    forkexit = os.path.join(os.path.dirname(PODTRAIL), "tools", "forkexit")
+    true = shutil.which("true")
+    d = Daemon([])
+    try:
+        r = subprocess.run([forkexit, "-n", "2000", "-j", "2", "--exec", true, "--json"],
+                           capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+        assert json.loads(r.stdout)["processes"] == 2000
+    finally:
+        assert d.stop() == 0, d.stderr()
+    t = d.totals
+    assert d.matching(lambda e: e["process"]["comm"] == "true") == []
+    assert t["filtered_in_kernel"] >= 2000, t
+    assert t["records_sent"] < 100 and t["lost"] == 0, t
 
 
 def test_200000_boring_exits_send_nothing(scratch):
