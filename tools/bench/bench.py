@@ -13,7 +13,10 @@ file: writing the lines is part of the cost), and a bpftrace one-liner on the sa
 tracepoint that prints every exit -- runs the same two storms, REPS times each,
 interleaved in a rotating order (the machine has 2 CPUs and is shared), and the median
 is reported:
-  boring:   forkexit -n BORING -j 2          (exit code 0)
+  boring:   forkexit -n BORING -j 2          (exit code 0; vforked copies of forkexit)
+  exec:     forkexit -n EXECS -j 2 --exec /bin/true
+            (exit code 0, processes that exec'd: most of a node's; each program finds
+            its memory colder than in the boring storm, and the names differ)
   crash:    crashstorm -n CRASHES -j 2 --cgroup <v2>/kubepods/besteffort/pod<uid>/<64 hex>
             (a real SIGSEGV, in a pod-like cgroup)
   * kernel cost per program run: BPF_ENABLE_STATS (kernel.bpf_stats_enabled, as a
@@ -87,6 +90,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.path.join(ROOT, os.environ.get("PODTRAIL_BUILD", "build"))
 OUT = os.path.join(BUILD, "bench")
 BIN = os.path.join(OUT, "bin")
+TRUE = shutil.which("true") or "/bin/true"  # the exec storm's program
 NODE = "bench-node"
 
 BPFTRACE_PRINT_ALL = ('tracepoint:sched:sched_process_exit '
@@ -572,11 +576,14 @@ def one_storm(cfg, workload, rep, a, v2):
     if workload == "boring":
         cmd = [os.path.join(BIN, "forkexit"), "-n", str(a.boring), "-j", "2"]
         expected, pod = a.boring, None
+    elif workload == "exec":
+        cmd = [os.path.join(BIN, "forkexit"), "-n", str(a.execs), "-j", "2", "--exec", TRUE]
+        expected, pod = a.execs, None
     else:
         pod = Pod("bench", label, v2)
         cmd = [os.path.join(BIN, "crashstorm"), "-n", str(a.crashes), "-j", "2", "--cgroup", pod.dir]
         expected = a.crashes
-    comm = os.path.basename(cmd[0])
+    comm = os.path.basename(TRUE if workload == "exec" else cmd[0])
     tracer = counter = None
     if cfg == "podtrail":
         tracer = Podtrail(["--output", "json", *a.podtrail_arg], label)
@@ -1209,7 +1216,7 @@ def peers_table(results):
     cfgs = [c for c in ("none", "podtrail", "exitsnoop-x", "exitsnoop", "sigsnoop", "oomkill", "bpftrace")
             if any(r["config"] == c for r in runs)]
     out = []
-    for wl in ("boring", "crash"):
+    for wl in ("boring", "exec", "crash"):
         kern, cpu = {}, {}
         for c in cfgs:
             rs = [r for r in runs if r["config"] == c and r["workload"] == wl]
@@ -1269,6 +1276,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--reps", type=int, default=3, help="runs of each side-by-side configuration (median)")
     ap.add_argument("--boring", type=int, default=200000, help="boring exits per boring storm")
+    ap.add_argument("--execs", type=int, default=3000, help="exits of exec'd processes per exec storm")
     ap.add_argument("--crashes", type=int, default=20000, help="crashes per crash storm")
     ap.add_argument("--lat-n", type=int, default=1000, help="crashes at 200/s for the stdout latency")
     ap.add_argument("--lat-pods", type=int, default=100, help="pods for the latency to the API server")
@@ -1287,7 +1295,8 @@ def main():
     ap.add_argument("--configs", default="none,podtrail,exitsnoop-x,exitsnoop,sigsnoop,oomkill,bpftrace",
                     help="side by side: which configurations (none, podtrail, bpftrace, and libbpf-tools' "
                          "exitsnoop, exitsnoop-x, sigsnoop, oomkill)")
-    ap.add_argument("--workloads", default="boring,crash", help="side by side: which storms (boring, crash)")
+    ap.add_argument("--workloads", default="boring,exec,crash",
+                    help="side by side: which storms (boring, exec, crash)")
     ap.add_argument("--podtrail-arg", action="append", default=[], metavar="ARG",
                     help="extra podtrail flag for every run (repeat), e.g. --podtrail-arg=--ringbuf-size=1M")
     ap.add_argument("--quiet-budget", type=float, default=60,
@@ -1296,7 +1305,7 @@ def main():
     ap.add_argument("--quick", action="store_true", help="small counts, one rep: checks the bench itself")
     a = ap.parse_args()
     if a.quick:
-        a.reps, a.boring, a.crashes, a.lat_n = 1, 20000, 5000, 200
+        a.reps, a.boring, a.execs, a.crashes, a.lat_n = 1, 20000, 500, 5000, 200
         a.lat_pods, a.lat_per_pod, a.storm_pods, a.storm_per_pod = 20, 5, 20, 50
         a.cached_pods, a.flood_seconds = 200, 2
         a.churn_pods, a.churn_alive, a.churn_tombstone = 5000, 100, 5
