@@ -13,9 +13,9 @@
  * map the filter was in and the per-CPU map's memory are vmalloc'd pages,
  * which an exit after an exec'd process finds cold (each cost it hundreds
  * of ns, measured); a small array is kmalloc'd, in the kernel's direct map.
- * Padded to 128 bytes, so that the fields one CPU writes never share a line
- * with its neighbours' (where lines fall in an element depends on the
- * kernel's array header: 56 bytes in on 6.18).
+ * Padded to 128 bytes. Where lines fall in an element depends on the
+ * kernel's array header: 56 bytes in on 6.18, where no line holds two
+ * CPUs' counters.
  */
 struct pt_percpu_state {
 	__u64 names_filter[PT_NAME_FILTER_WORDS];
