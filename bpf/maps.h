@@ -8,8 +8,8 @@
 /*
  * Per-CPU state: the names filter, counters userspace sums, and the wake-up
  * rate limiter. The filter is a copy per CPU, written by userspace before
- * the programs attach, so that a boring exit finds it on the line it counts
- * on. A plain array indexed by CPU, not a per-CPU map: both the read-only
+ * the programs attach, so that a boring exit finds it beside the counter it
+ * writes (the same line or the next). A plain array indexed by CPU, not a per-CPU map: both the read-only
  * map the filter was in and the per-CPU map's memory are vmalloc'd pages,
  * which an exit after an exec'd process finds cold (each cost it hundreds
  * of ns, measured); a small array is kmalloc'd, in the kernel's direct map.
