@@ -244,19 +244,25 @@ def test_thread_exits_are_not_process_exits(scratch):
     assert d.totals["thread_exits"] >= 10, d.totals
 
 
+def boring_storm(n, *args):
+    """forkexit -n N -j 2 ARGS under a fresh daemon: the daemon, stopped, with its totals."""
+    forkexit = os.path.join(os.path.dirname(PODTRAIL), "tools", "forkexit")
+    assert os.path.exists(forkexit), f"{forkexit} is missing: run make first"
+    d = Daemon([])
+    try:
+        r = subprocess.run([forkexit, "-n", str(n), "-j", "2", *args, "--json"],
+                           capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+        assert json.loads(r.stdout)["processes"] == n
+    finally:
+        assert d.stop() == 0, d.stderr()
+    return d
+
+
 def test_exits_of_execd_processes_are_counted_in_the_kernel(scratch):
     """Processes that exec'd (`true`) are boring too: each counted once in the kernel, on
     whichever CPU it ends, and none sent."""
-    forkexit = os.path.join(os.path.dirname(PODTRAIL), "tools", "forkexit")
-    true = shutil.which("true")
-    d = Daemon([])
-    try:
-        r = subprocess.run([forkexit, "-n", "2000", "-j", "2", "--exec", true, "--json"],
-                           capture_output=True, text=True, timeout=300)
-        assert r.returncode == 0, r.stderr
-        assert json.loads(r.stdout)["processes"] == 2000
-    finally:
-        assert d.stop() == 0, d.stderr()
+    d = boring_storm(2000, "--exec", shutil.which("true"))
     t = d.totals
     assert d.matching(lambda e: e["process"]["comm"] == "true") == []
     assert t["filtered_in_kernel"] >= 2000, t
@@ -265,16 +271,7 @@ def test_exits_of_execd_processes_are_counted_in_the_kernel(scratch):
 
 def test_200000_boring_exits_send_nothing(scratch):
     """Fork-bomb style churn: every exit counted in the kernel, none sent to userspace."""
-    forkexit = os.path.join(os.path.dirname(PODTRAIL), "tools", "forkexit")
-    assert os.path.exists(forkexit), f"{forkexit} is missing: run make first"
-    d = Daemon([])
-    try:
-        r = subprocess.run([forkexit, "-n", "200000", "-j", "2", "--json"],
-                           capture_output=True, text=True, timeout=300)
-        assert r.returncode == 0, r.stderr
-        assert json.loads(r.stdout)["processes"] == 200000
-    finally:
-        assert d.stop() == 0, d.stderr()
+    d = boring_storm(200000)
     t = d.totals
     assert d.matching(lambda e: e["process"]["comm"] == "forkexit") == []
     assert t["filtered_in_kernel"] >= 200000, t
