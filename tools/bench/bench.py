@@ -39,6 +39,9 @@ is reported:
   * Before each run the bench waits (60 s in all at most) for other tracers' links on
     sched_process_exit / signal_generate to go away, and it reports the runs in which
     another program ran on the exit path anyway (bpftool prog show run_cnt).
+  * together: podtrail and exitsnoop -x attached at once, timed on the same boring and
+    exec storms, both attach orders in each of REPS rounds; podtrail / exitsnoop -x per
+    round is the geometric mean of the two orders' ratios, and the median is printed.
 Latency to stdout: podtrail --output json with stdout on a pipe; each chunk read is
   stamped with CLOCK_REALTIME on arrival; latency = that - the line's "time" (the kernel
   event: bpf_ktime_get_ns turned into CLOCK_REALTIME). p50/p99 over crashstorm --rate 200
@@ -573,16 +576,11 @@ class Bpftrace(Tracer):
 
 def one_storm(cfg, workload, rep, a, v2):
     label = f"{workload}-{cfg}-{rep}"
-    if workload == "boring":
-        cmd = [os.path.join(BIN, "forkexit"), "-n", str(a.boring), "-j", "2"]
-        expected, pod = a.boring, None
-    elif workload == "exec":
-        cmd = [os.path.join(BIN, "forkexit"), "-n", str(a.execs), "-j", "2", "--exec", TRUE]
-        expected, pod = a.execs, None
+    if workload in ("boring", "exec"):
+        cmd, pod = storm_cmd(workload, a), None
     else:
         pod = Pod("bench", label, v2)
         cmd = [os.path.join(BIN, "crashstorm"), "-n", str(a.crashes), "-j", "2", "--cgroup", pod.dir]
-        expected = a.crashes
     comm = os.path.basename(TRUE if workload == "exec" else cmd[0])
     tracer = counter = None
     if cfg == "podtrail":
@@ -638,6 +636,70 @@ def one_storm(cfg, workload, rep, a, v2):
             run["lost"] = tracer.lost()
         os.unlink(tracer.out_path)  # hundreds of MB over a run otherwise
     return run
+
+
+def storm_cmd(workload, a):
+    if workload == "boring":
+        return [os.path.join(BIN, "forkexit"), "-n", str(a.boring), "-j", "2"]
+    return [os.path.join(BIN, "forkexit"), "-n", str(a.execs), "-j", "2", "--exec", TRUE]
+
+
+def together_once(first, second, workload, rep, a):
+    """podtrail and a peer attached at once, in that order, timed on the same storm's exits:
+    all of each one's programs' time per exit."""
+    tracers = []
+    try:
+        for cfg in (first, second):
+            label = f"together-{workload}-{cfg}-{rep}"
+            t = Podtrail(["--output", "json", *a.podtrail_arg], label) if cfg == "podtrail" else Tool(cfg, label)
+            t.wait_attached()
+            tracers.append(t)
+        time.sleep(0.2)
+        s0 = [snapshot(t.pid) for t in tracers]
+        gen = generator(storm_cmd(workload, a))
+        s1 = [snapshot(t.pid) for t in tracers]
+    finally:
+        for t in tracers:
+            t.stop()
+            os.unlink(t.out_path)
+    exits = max(gen["processes"], 1)
+    return {"workload": workload, "rep": rep, "first": first, "second": second, "exits": gen["processes"],
+            "kernel_ns_per_exit": {cfg: prog_delta(s0[i], s1[i])[0] / exits
+                                   for i, cfg in enumerate((first, second))}}
+
+
+def together(a, results):
+    """The side-by-side medians compare runs minutes apart, and on this shared VM a storm's
+    per-exit cost moves by a factor of two between runs. Attached together, both tracers
+    pay the same exits, caches and neighbours; each round runs both attach orders, since
+    whoever runs first finds the task's lines colder."""
+    peer = "exitsnoop-x"
+    if not shutil.which(LIBBPF_TOOLS[peer][0]) or peer in results.get("unavailable", {}):
+        return
+    runs = results.setdefault("together", [])
+    for rep in range(a.reps):
+        for workload in [w for w in a.workloads.split(",") if w in ("boring", "exec")]:
+            for order in (("podtrail", peer), (peer, "podtrail")):
+                run = together_once(*order, workload, rep, a)
+                runs.append(run)
+                k = run["kernel_ns_per_exit"]
+                log(f"{workload:6} together, {order[0]} first: podtrail {k['podtrail']:.0f} ns, "
+                    f"{peer} {k[peer]:.0f} ns a exit")
+
+
+def together_ratios(results):
+    """{storm: median over rounds of podtrail / exitsnoop -x, each round the geometric mean of
+    its two attach orders}."""
+    out = {}
+    by = {}
+    for r in results.get("together", []):
+        k = r["kernel_ns_per_exit"]
+        if k.get("exitsnoop-x"):
+            by.setdefault((r["workload"], r["rep"]), []).append(k["podtrail"] / k["exitsnoop-x"])
+    for (wl, _), rs in sorted(by.items()):
+        if len(rs) == 2:
+            out.setdefault(wl, []).append((rs[0] * rs[1]) ** 0.5)
+    return {wl: {"median": statistics.median(v), "rounds": v} for wl, v in out.items()}
 
 
 def side_by_side(a, v2, results):
@@ -1263,6 +1325,20 @@ def print_peers(cfgs, table, unavailable=None, f=sys.stdout):
         print("  ".join(r[i].ljust(w[i]) for i in range(len(head))).rstrip(), file=f)
 
 
+def print_together(results, f=sys.stdout):
+    ratios = results.get("together_ratios") or {}
+    if not ratios:
+        return
+    print("\nAttached together, on the same exits (all programs' kernel ns per exit; each round both "
+          "attach orders):", file=f)
+    for wl, x in ratios.items():
+        runs = [r for r in results["together"] if r["workload"] == wl]
+        pt = med([r["kernel_ns_per_exit"]["podtrail"] for r in runs])
+        xs = med([r["kernel_ns_per_exit"]["exitsnoop-x"] for r in runs])
+        print(f"  {wl}: podtrail {pt:.0f} ns, exitsnoop -x {xs:.0f} ns; podtrail / exitsnoop -x "
+              f"{x['median']:.2f}x (rounds {', '.join(f'{r:.2f}' for r in x['rounds'])})", file=f)
+
+
 def print_table(rows, f=sys.stdout):
     cols = ["measurement", "podtrail", "bpftrace", "none", "target", "verdict"]
     cells = [[str(r[c] if r[c] is not None else "") for c in cols] for r in rows]
@@ -1342,6 +1418,8 @@ def main():
     try:
         if "side" in parts:
             side_by_side(a, v2, results)
+            if "podtrail" in a.configs.split(",") and "exitsnoop-x" in a.configs.split(","):
+                together(a, results)
         if "stdout" in parts:
             latency_stdout(a, v2, results)
         if "cluster" in parts:
@@ -1357,6 +1435,7 @@ def main():
         results["table"] = rows
         peer_cfgs, peers = peers_table(results)
         results["peers"] = peers
+        results["together_ratios"] = together_ratios(results)
         with open(os.path.join(OUT, "results.json"), "w") as f:
             json.dump(results, f, indent=1)
     print()
@@ -1374,6 +1453,7 @@ def main():
               f"exit path (programs {', '.join(names)}): every configuration, 'none' included, paid for it")
     print_table(rows)
     print_peers(peer_cfgs, peers, results.get("unavailable"))
+    print_together(results)
     print(f"\nraw figures: {os.path.relpath(os.path.join(OUT, 'results.json'), ROOT)}")
     return 0
 
