@@ -672,7 +672,7 @@ def together(a, results):
     """The side-by-side medians compare runs minutes apart, and on this shared VM a storm's
     per-exit cost moves by a factor of two between runs. Attached together, both tracers
     pay the same exits, caches and neighbours; each round runs both attach orders, since
-    whoever runs first finds the task's lines colder."""
+    which program runs first may matter."""
     peer = "exitsnoop-x"
     if not shutil.which(LIBBPF_TOOLS[peer][0]) or peer in results.get("unavailable", {}):
         return
@@ -680,11 +680,16 @@ def together(a, results):
     for rep in range(a.reps):
         for workload in [w for w in a.workloads.split(",") if w in ("boring", "exec")]:
             for order in (("podtrail", peer), (peer, "podtrail")):
-                run = together_once(*order, workload, rep, a)
+                try:
+                    run = together_once(*order, workload, rep, a)
+                except RuntimeError as e:  # a tracer that did not attach: that round has no ratio
+                    log(f"{workload:6} together, {order[0]} first: {str(e).strip().splitlines()[-1]}")
+                    cleanup()
+                    continue
                 runs.append(run)
                 k = run["kernel_ns_per_exit"]
                 log(f"{workload:6} together, {order[0]} first: podtrail {k['podtrail']:.0f} ns, "
-                    f"{peer} {k[peer]:.0f} ns a exit")
+                    f"{peer} {k[peer]:.0f} ns an exit")
 
 
 def together_ratios(results):
