@@ -95,4 +95,16 @@ struct {
 	__type(value, __u8);
 } exited_groups SEC(".maps");
 
+/*
+ * A killed runtime shim's first child, kept at the exit of each of its
+ * threads: by the time the thread that reports the process exits, the
+ * children may have left for the reaper above. Keyed like exited_groups.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 256);
+	__type(key, struct pt_exit_key);
+	__type(value, __u32);
+} shim_children SEC(".maps");
+
 #endif

@@ -132,6 +132,42 @@ static __always_inline __u32 first_child_tgid(struct task_struct *task)
 	return BPF_CORE_READ(child, tgid);
 }
 
+/* A process, as exited_groups and shim_children know it: a reused pid is new. */
+static __always_inline struct pt_exit_key process_key(struct task_struct *task)
+{
+	struct pt_exit_key key = { .tgid = BPF_CORE_READ(task, tgid),
+				   .start_ns = BPF_CORE_READ(task, group_leader, start_time) };
+
+	return key;
+}
+
+/* Threads of a dying process searched for its children: a Go shim has a dozen or two. */
+#define MAX_THREADS_SEARCHED 32
+
+/*
+ * The first child of any thread of @task's process. Children belong to the
+ * thread that forked or adopted them, and when a whole process is killed
+ * each exiting thread hands its children to one not yet exiting: the
+ * thread that reports the exit may hold none, while another still does.
+ */
+static __always_inline __u32 first_child_tgid_of_process(struct task_struct *task)
+{
+	struct signal_struct *sig = BPF_CORE_READ(task, signal);
+	struct list_head *head =
+	    (void *)sig + bpf_core_field_offset(struct signal_struct, thread_head);
+	struct list_head *pos = BPF_CORE_READ(sig, thread_head.next);
+	__u32 tgid = first_child_tgid(task);
+
+	for (int i = 0; i < MAX_THREADS_SEARCHED && !tgid && pos && pos != head; i++) {
+		struct task_struct *t =
+		    (void *)pos - bpf_core_field_offset(struct task_struct, thread_node);
+
+		tgid = first_child_tgid(t);
+		pos = BPF_CORE_READ(t, thread_node.next);
+	}
+	return tgid;
+}
+
 static __always_inline void fill_header(struct pt_record_header *hdr, __u16 kind, __u32 size)
 {
 	hdr->kind = kind;
@@ -374,8 +410,17 @@ static __always_inline void send_exit(struct task_struct *task, bool btf,
 	rec->served_pid = 0;
 	rec->_pad2 = 0;
 	rec->_pad3 = 0;
-	if (named && comm_in(comm, shim_names, nr_shim_names, PT_MAX_SHIM_NAMES))
-		rec->served_pid = first_child_tgid(task);
+	if (named && comm_in(comm, shim_names, nr_shim_names, PT_MAX_SHIM_NAMES)) {
+		struct pt_exit_key key = process_key(task);
+		__u32 *kept = bpf_map_lookup_elem(&shim_children, &key);
+
+		rec->served_pid = first_child_tgid_of_process(task);
+		if (kept) {
+			if (!rec->served_pid)
+				rec->served_pid = *kept;
+			bpf_map_delete_elem(&shim_children, &key);
+		}
+	}
 	__builtin_memcpy(rec->comm, comm, PT_COMM_LEN);
 	if (btf) {
 		rec->start_ns = task->group_leader->start_time;
@@ -429,6 +474,25 @@ static __always_inline void send_exit(struct task_struct *task, bool btf,
 	count(st, PT_CNT_EXIT_SENT);
 }
 
+/* Keeps the first child of a dying shim's thread for the report of its process. */
+static __always_inline void remember_shim_child(struct task_struct *task, bool btf,
+						struct pt_percpu_state *st)
+{
+	char comm[PT_COMM_LEN] __attribute__((aligned(8))) = {};
+	struct pt_exit_key key;
+	__u32 child;
+
+	read_comm(task, btf, comm);
+	if (!name_may_match(st, *(__u64 *)comm) ||
+	    !comm_in(comm, shim_names, nr_shim_names, PT_MAX_SHIM_NAMES))
+		return;
+	child = first_child_tgid(task);
+	if (!child)
+		return;
+	key = process_key(task);
+	bpf_map_update_elem(&shim_children, &key, &child, BPF_NOEXIST);
+}
+
 /* An exit the boring test could not decide: a process that may be reported. */
 static __always_inline int exit_not_boring(struct task_struct *task, bool btf,
 					   struct pt_percpu_state *st)
@@ -442,14 +506,15 @@ static __always_inline int exit_not_boring(struct task_struct *task, bool btf,
 	process_ends = btf ? exit_facts_btf(task, &f) : exit_facts_core(task, &f);
 	if (process_ends && f.nr_threads > 1) {
 		/* Several threads saw the end: only the first reports the process. */
-		struct pt_exit_key key = { .tgid = BPF_CORE_READ(task, tgid),
-					   .start_ns =
-					       BPF_CORE_READ(task, group_leader, start_time) };
+		struct pt_exit_key key = process_key(task);
 		__u8 one = 1;
 
 		process_ends = bpf_map_update_elem(&exited_groups, &key, &one, BPF_NOEXIST) == 0;
 	}
 	if (!process_ends) {
+		/* A thread of a killed process: a shim's children may leave before its end. */
+		if (btf ? task->exit_code : BPF_CORE_READ(task, exit_code))
+			remember_shim_child(task, btf, st);
 		count(st, PT_CNT_THREAD_EXIT);
 		return 0;
 	}
