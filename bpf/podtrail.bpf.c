@@ -512,7 +512,7 @@ static __always_inline int exit_not_boring(struct task_struct *task, bool btf,
 		process_ends = bpf_map_update_elem(&exited_groups, &key, &one, BPF_NOEXIST) == 0;
 	}
 	if (!process_ends) {
-		/* A thread of a killed process: a shim's children may leave before its end. */
+		/* A thread of a process ending in failure: a shim's children may leave before its end. */
 		if (btf ? task->exit_code : BPF_CORE_READ(task, exit_code))
 			remember_shim_child(task, btf, st);
 		count(st, PT_CNT_THREAD_EXIT);
