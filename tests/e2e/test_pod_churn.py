@@ -28,6 +28,10 @@ def test_deleted_pods_are_forgotten_after_the_tombstone_time(api):
             api.delete_pod("churn", f"gone-{i}")
         # Deleted pods are tombstones for a while: late exits still find them ...
         assert api.wait_until(lambda: metric(a, "pods_tombstoned") >= 1, 10), a.stderr()[-2000:]
+        # ... and not cached pods, once the watch has delivered every event (until then a pod
+        # whose ADDED was applied and whose DELETED was not yet is still cached).
+        assert api.wait_until(lambda: metric(a, "pod_watch_events_total") >= 20 + 2 * 600, 20), \
+            (a.scrape(), a.stderr()[-2000:])
         assert metric(a, "pods_cached") == 20
         # ... then forgotten, all of them, and only the live pods remain.
         assert api.wait_until(lambda: metric(a, "pods_expired_total") == 600, 20), \
