@@ -262,7 +262,9 @@ def boring_storm(n, *args):
 def test_exits_of_execd_processes_are_counted_in_the_kernel(scratch):
     """Processes that exec'd (`true`) are boring too: each counted once in the kernel, on
     whichever CPU it ends, and none sent."""
-    d = boring_storm(2000, "--exec", shutil.which("true"))
+    true = shutil.which("true")
+    assert true, "no `true` on PATH"
+    d = boring_storm(2000, "--exec", true)
     t = d.totals
     assert d.matching(lambda e: e["process"]["comm"] == "true") == []
     assert t["filtered_in_kernel"] >= 2000, t
