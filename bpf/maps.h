@@ -30,7 +30,7 @@ struct {
 	__type(value, struct pt_percpu_state);
 } percpu_state SEC(".maps");
 
-/* Size is set by userspace before load (--ringbuf-size). */
+/* Size is set by userspace before load (--ringbuf-size, by default by the CPUs). */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1024 * 1024);

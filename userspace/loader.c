@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "defaults.h"
 #include "loader.h"
 #include "signals.h"
 #include "podtrail.skel.h"
@@ -155,6 +156,17 @@ static void set_rodata(struct podtrail_bpf *skel, const struct pt_loader_config 
 	ro->memory_hierarchy_id = cfg->memory_hierarchy_id;
 }
 
+/* The "auto" ring: PT_RINGBUF_PER_CPU for each CPU, a power of two within the bounds. */
+static uint32_t auto_ringbuf_bytes(int ncpu)
+{
+	uint64_t want = (uint64_t)ncpu * PT_RINGBUF_PER_CPU;
+	uint32_t size = PT_RINGBUF_AUTO_MIN;
+
+	while (size < want && size < PT_RINGBUF_AUTO_MAX)
+		size *= 2;
+	return size;
+}
+
 static int open_flavour(const struct pt_loader_config *cfg, bool btf, bool syscalls,
 			struct podtrail_bpf **out)
 {
@@ -168,8 +180,8 @@ static int open_flavour(const struct pt_loader_config *cfg, bool btf, bool sysca
 	if (!skel)
 		return -errno;
 	set_rodata(skel, cfg);
-	if (cfg->ringbuf_bytes)
-		bpf_map__set_max_entries(skel->maps.events, cfg->ringbuf_bytes);
+	bpf_map__set_max_entries(skel->maps.events, cfg->ringbuf_bytes ? cfg->ringbuf_bytes
+								       : auto_ringbuf_bytes(ncpu));
 	bpf_map__set_max_entries(skel->maps.percpu_state, (uint32_t)ncpu);
 	bpf_program__set_autoload(skel->progs.exit_btf, btf);
 	bpf_program__set_autoload(skel->progs.exit_tp, !btf);
@@ -264,6 +276,11 @@ int pt_loader_open(const struct pt_loader_config *cfg, struct pt_loader **out, c
 int pt_loader_ringbuf_fd(const struct pt_loader *l)
 {
 	return bpf_map__fd(l->skel->maps.events);
+}
+
+uint32_t pt_loader_ringbuf_bytes(const struct pt_loader *l)
+{
+	return bpf_map__max_entries(l->skel->maps.events);
 }
 
 void pt_loader_cgroups_walked(struct pt_loader *l, size_t slot)

@@ -34,7 +34,7 @@ struct pt_loader_config {
 	char shim_names[PT_MAX_SHIM_NAMES][PT_COMM_LEN]; /* exits name their first child */
 	size_t nr_shim_names;
 	uint64_t wakeup_interval_ns;
-	uint32_t ringbuf_bytes; /* a power of two, at least one page */
+	uint32_t ringbuf_bytes; /* a power of two, at least one page; 0: by the CPUs */
 	/* v1 hierarchy of the memory controller: its cgroups and v2's are sent; UINT32_MAX: all. */
 	uint32_t memory_hierarchy_id;
 	enum pt_attach_mode mode;
@@ -50,6 +50,8 @@ struct pt_loader;
 int pt_loader_open(const struct pt_loader_config *cfg, struct pt_loader **out, char *err,
 		   size_t errlen);
 int pt_loader_ringbuf_fd(const struct pt_loader *l);
+/* The ring buffer's size in bytes, as loaded. */
+uint32_t pt_loader_ringbuf_bytes(const struct pt_loader *l);
 /* Which flavour was attached: "tp_btf" or "tracepoint". */
 const char *pt_loader_flavour(const struct pt_loader *l);
 /* Where signal senders are learnt: "kill-family system calls" or "signal_generate". */

@@ -354,8 +354,11 @@ static int run(const struct pt_options *o, char **envp)
 		fprintf(stderr, "podtrail: warning: could not drop capabilities: %s\n",
 			strerror(-e));
 	if (o->verbose >= 1)
-		fprintf(stderr, "podtrail: attached (%s; senders from %s), %s, node %s\n",
+		fprintf(stderr,
+			"podtrail: attached (%s; senders from %s; ring buffer %u KiB), %s, "
+			"node %s\n",
 			pt_loader_flavour(d.loader), pt_loader_senders(d.loader),
+			pt_loader_ringbuf_bytes(d.loader) / 1024,
 			d.cluster ? "reporting to the API server" : "standalone", d.pipeline.node);
 	if (!d.cluster)
 		pt_output_header(stdout, o->output);

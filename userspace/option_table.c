@@ -87,12 +87,19 @@ static int parse_node_components(const char *s, struct pt_options *o)
 	return 0;
 }
 
-/* "8M", "65536", "512K": a power of two of at least 4 KiB and at most 1 GiB. */
+/*
+ * "8M", "65536", "512K": a power of two of at least 4 KiB and at most 1 GiB;
+ * "auto" (0): the loader sizes it by the number of CPUs.
+ */
 static int parse_ringbuf_size(const char *s, struct pt_options *o)
 {
 	uint64_t v, mult = 1;
 	char *end;
 
+	if (!strcmp(s, "auto")) {
+		o->ringbuf_bytes = 0;
+		return 0;
+	}
 	if (!s[0] || s[0] == '-')
 		return -EINVAL;
 	errno = 0;
@@ -275,7 +282,8 @@ const struct pt_option pt_option_table[] = {
 	  .arg = "BYTES",
 	  .def = PT_DEFAULT_RINGBUF_SIZE,
 	  CUSTOM(parse_ringbuf_size),
-	  .help = "ring buffer size, a power of two, K/M suffix allowed" },
+	  .help = "ring buffer size, a power of two, K/M suffix allowed; auto is 64K for each "
+		  "possible CPU, at least 256K and at most 16M" },
 	{ .name = "wakeup-interval",
 	  .env = "PODTRAIL_WAKEUP_INTERVAL",
 	  .arg = "MS",

@@ -259,6 +259,43 @@ def boring_storm(n, *args):
     return d
 
 
+def possible_cpus():
+    """The number of possible CPUs, from the kernel's list of ranges ("0-1", "0,2-3")."""
+    n = 0
+    for part in open("/sys/devices/system/cpu/possible").read().strip().split(","):
+        lo, _, hi = part.partition("-")
+        n += int(hi or lo) - int(lo) + 1
+    return n
+
+
+def ring_buffer_sizes(pid):
+    """max_entries of every ring-buffer map (type 27) @pid holds, from its fds."""
+    sizes = []
+    for fd in os.listdir(f"/proc/{pid}/fdinfo"):
+        try:
+            info = dict(line.split(":", 1) for line in open(f"/proc/{pid}/fdinfo/{fd}") if ":" in line)
+        except OSError:
+            continue
+        if info.get("map_type", "").strip() == "27":
+            sizes.append(int(info["max_entries"]))
+    return sizes
+
+
+def test_ring_buffer_is_sized_by_the_cpus_unless_given():
+    """auto: 64 KiB a possible CPU, a power of two from 256 KiB to 16 MiB; a size given is
+    kept. The kernel's map has the size the agent says."""
+    auto = 256 * 1024
+    while auto < 64 * 1024 * possible_cpus() and auto < 16 << 20:
+        auto *= 2
+    for args, size in (([], auto), (["--ringbuf-size", "2M"], 2 << 20), (["--ringbuf-size", "auto"], auto)):
+        d = Daemon(args)
+        try:
+            assert f"ring buffer {size // 1024} KiB" in d.stderr(), (args, d.stderr())
+            assert ring_buffer_sizes(d.proc.pid) == [size], args
+        finally:
+            assert d.stop() == 0, d.stderr()
+
+
 def test_exits_of_execd_processes_are_counted_in_the_kernel(scratch):
     """Processes that exec'd (`true`) are boring too: each counted once in the kernel, on
     whichever CPU it ends, and none sent."""
