@@ -43,7 +43,7 @@ static void test_defaults_are_the_modules_defaults(void **state)
 	assert_int_equal(o.aggregate_max, s.correlator.aggregate_max_events);
 	assert_int_equal(o.aggregate_window_ns / 1000000000ULL, s.correlator.aggregate_interval_s);
 	assert_false(o.events_v1);
-	assert_int_equal(o.ringbuf_bytes, 1u << 20);
+	assert_int_equal(o.ringbuf_bytes, 0); /* auto: the loader sizes it by the CPUs */
 	assert_int_equal(o.nr_sandbox_names, 1);
 	assert_string_equal(o.sandbox_names[0], "pause");
 	assert_string_equal(o.metrics_address, "127.0.0.1:9090");
