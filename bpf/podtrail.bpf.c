@@ -512,7 +512,11 @@ static __always_inline int exit_not_boring(struct task_struct *task, bool btf,
 	/* Only the last thread ends the process. */
 	process_ends = btf ? exit_facts_btf(task, &f) : exit_facts_core(task, &f);
 	if (process_ends && f.nr_threads > 1) {
-		/* Several threads saw the end: only the first reports the process. */
+		/*
+		 * Several threads saw the end: only the first reports the process.
+		 * A last thread that finds the others released reads one thread and
+		 * reports too: userspace reads each end once (recent_exits).
+		 */
 		struct pt_exit_key key = process_key(task);
 		__u8 one = 1;
 

@@ -189,6 +189,11 @@ void pt_pipeline_on_record(void *ctx, const void *data, size_t size)
 			pt_oom_groups_mark(p->oom_groups, &ev);
 		return;
 	}
+	if (ev.kind == PT_RECORD_EXIT &&
+	    pt_recent_exits_seen(&p->recent_exits, ev.pid, ev.start_ns)) {
+		p->stats.ignored++;
+		return;
+	}
 	place(p, &ev, &where);
 	p->stats.by_role[where.who.role]++;
 	p->stats.component_exits += where.component != NULL;

@@ -14,6 +14,7 @@
 #include "cgroup_ids.h"
 #include "classify.h"
 #include "oom_groups.h"
+#include "recent_exits.h"
 #include "report.h"
 #include "ring_reader.h"
 #include "runtime_state.h"
@@ -22,7 +23,8 @@ struct pt_pipeline_stats {
 	uint64_t records;	/* records read from the ring buffer */
 	uint64_t decode_errors; /* records that failed to decode */
 	uint64_t oom_records;	/* oom/mark_victim records */
-	uint64_t ignored;	/* exits that made no report (e.g. a child's exit 1) */
+	uint64_t
+	    ignored; /* exits that made no report (a child's exit 1, a second read of one end) */
 	uint64_t by_reason[PT_REASON__COUNT];  /* reports handed to the sink */
 	uint64_t by_role[PT_ROLE_SANDBOX + 1]; /* exits by what the process was to its container */
 	uint64_t component_exits;	       /* exits of node components read */
@@ -51,6 +53,7 @@ struct pt_pipeline {
 	const struct pt_components *components; /* NULL: no node component is recognised */
 	struct pt_cgroup_ids *cgroup_ids;	/* NULL: no cgroup is named */
 	uint64_t sink_errors;
+	struct pt_recent_exits recent_exits; /* a process's end is read once */
 	struct pt_pipeline_stats stats;
 };
 

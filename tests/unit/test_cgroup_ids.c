@@ -341,7 +341,8 @@ static void crash_rec(struct pt_pipeline *p, uint64_t id, uint64_t now)
 					   .size = PT_EXIT_RECORD_SHORT,
 					   .ktime_ns = now };
 	r.pid = r.tid = 300;
-	r.exit_code = 11; /* SIGSEGV */
+	r.start_ns = now - 1000; /* each call a process of its own */
+	r.exit_code = 11;	 /* SIGSEGV */
 	strcpy(r.comm, "app");
 	r.cgroup.id = id;
 	r.cgroup.level = 4;
@@ -371,6 +372,45 @@ static void test_pipeline_names_a_short_lived_cgroup(void **state)
 	pt_cgroup_ids_free(t);
 }
 
+/* Two threads of one process can both report its end: the second record makes nothing. */
+static void test_pipeline_reads_a_process_end_once(void **state)
+{
+	struct pt_exit_record r;
+	struct sunk s = { 0 };
+	struct pt_pipeline p;
+
+	pt_pipeline_init(&p, "node", (struct pt_sink){ sink, &s });
+	memset(&r, 0, sizeof(r));
+	r.hdr = (struct pt_record_header){ .kind = PT_RECORD_EXIT,
+					   .version = PT_RECORD_VERSION,
+					   .size = PT_EXIT_RECORD_SHORT,
+					   .ktime_ns = 2 * SEC };
+	r.pid = r.tid = 400;
+	r.start_ns = 1 * SEC;
+	r.exit_code = 11; /* SIGSEGV */
+	strcpy(r.comm, "threaded");
+	pt_pipeline_on_record(&p, &r, PT_EXIT_RECORD_SHORT);
+	r.tid = 401; /* the other thread */
+	pt_pipeline_on_record(&p, &r, PT_EXIT_RECORD_SHORT);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(p.stats.ignored, 1);
+
+	/* The same pid, reused by a later process: its own end. */
+	r.start_ns = 3 * SEC;
+	pt_pipeline_on_record(&p, &r, PT_EXIT_RECORD_SHORT);
+	assert_int_equal(s.n, 2);
+
+	/* Far older ends are forgotten: the window is for the moments between two threads. */
+	for (uint32_t pid = 1000; pid < 1000 + PT_RECENT_EXITS; pid++) {
+		r.pid = r.tid = pid;
+		pt_pipeline_on_record(&p, &r, PT_EXIT_RECORD_SHORT);
+	}
+	r.pid = r.tid = 400;
+	r.start_ns = 1 * SEC;
+	pt_pipeline_on_record(&p, &r, PT_EXIT_RECORD_SHORT);
+	assert_int_equal(s.n, 2 + PT_RECENT_EXITS + 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -384,6 +424,7 @@ int main(void)
 		cmocka_unit_test(test_walk_of_a_tree),
 		cmocka_unit_test(test_mounts_of_a_hybrid_host),
 		cmocka_unit_test(test_pipeline_names_a_short_lived_cgroup),
+		cmocka_unit_test(test_pipeline_reads_a_process_end_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
