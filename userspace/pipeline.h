@@ -23,8 +23,7 @@ struct pt_pipeline_stats {
 	uint64_t records;	/* records read from the ring buffer */
 	uint64_t decode_errors; /* records that failed to decode */
 	uint64_t oom_records;	/* oom/mark_victim records */
-	uint64_t
-	    ignored; /* exits that made no report (a child's exit 1, a second read of one end) */
+	uint64_t ignored;	/* exits that made no report (a child's exit 1; a repeat) */
 	uint64_t by_reason[PT_REASON__COUNT];  /* reports handed to the sink */
 	uint64_t by_role[PT_ROLE_SANDBOX + 1]; /* exits by what the process was to its container */
 	uint64_t component_exits;	       /* exits of node components read */
