@@ -41,7 +41,7 @@ FUZZ_SRCS_decode := userspace/decode.c userspace/cgroup_path.c userspace/classif
 	userspace/cgroup_ids.c userspace/cgroup_names.c \
 	userspace/signals.c userspace/output.c userspace/json_writer.c userspace/pipeline.c userspace/k8s/event_build.c \
 	userspace/identity.c userspace/oom_groups.c userspace/runtime_state.c userspace/event_loop.c \
-	userspace/components.c \
+	userspace/components.c userspace/recent_exits.c \
 	userspace/k8s/runtime_meta.c
 FUZZ_SRCS_watch_stream := userspace/k8s/watch_stream.c userspace/k8s/pod_json.c
 FUZZ_SRCS_api_json := userspace/k8s/pod_json.c
