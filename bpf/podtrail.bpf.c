@@ -393,7 +393,7 @@ static __always_inline void send_exit(struct task_struct *task, bool btf,
 	 * Start loading the ring's positions now, whose lines another CPU
 	 * wrote since: their misses then overlap the task's and cgroup's
 	 * loads below instead of stalling the output at the end (about 100 of
-	 * 1,100 ns a crash here, measured). The answer is not needed.
+	 * 1,200 ns a crash here, measured). The answer is not needed.
 	 */
 	(void)bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 	ext = bpf_map_lookup_elem(&exit_scratch, &zero);
