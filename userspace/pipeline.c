@@ -182,16 +182,17 @@ void pt_pipeline_on_record(void *ctx, const void *data, size_t size)
 		p->stats.decode_errors++;
 		return;
 	}
+	/* A repeat of an end already read: before any work is spent naming it. */
+	if (ev.kind == PT_RECORD_EXIT &&
+	    pt_recent_exits_seen(&p->recent_exits, ev.pid, ev.start_ns)) {
+		p->stats.ignored++;
+		return;
+	}
 	pt_cgroup_names_fill(p->cgroup_ids, &ev);
 	if (ev.kind == PT_RECORD_OOM) {
 		p->stats.oom_records++;
 		if (p->oom_groups)
 			pt_oom_groups_mark(p->oom_groups, &ev);
-		return;
-	}
-	if (ev.kind == PT_RECORD_EXIT &&
-	    pt_recent_exits_seen(&p->recent_exits, ev.pid, ev.start_ns)) {
-		p->stats.ignored++;
 		return;
 	}
 	place(p, &ev, &where);
