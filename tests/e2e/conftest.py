@@ -45,6 +45,14 @@ def api(tmp_path_factory):
     srv.stop()
 
 
+@pytest.fixture(autouse=True)
+def pods_removed():
+    """Every pod a test made is gone afterwards, its cgroups too, as the kubelet does."""
+    yield
+    while Pod.made:
+        Pod.made[0].cleanup()
+
+
 @pytest.fixture(scope="module")
 def agent(api):
     a = Agent(api)
@@ -60,6 +68,40 @@ def cgroups_path(driver, uid, cid, qos="burstable"):
     u = uid.replace("-", "_")
     return (f"/kubepods.slice/kubepods-{qos}.slice/kubepods-{qos}-pod{u}.slice/"
             f"cri-containerd-{cid}.scope")
+
+
+def pod_cgroup_path(driver, uid, qos="burstable"):
+    if driver == "cgroupfs":
+        return f"/kubepods/{qos}/pod{uid}"
+    u = uid.replace("-", "_")
+    return f"/kubepods.slice/kubepods-{qos}.slice/kubepods-{qos}-pod{u}.slice"
+
+
+def cgroup_mounts():
+    """Mount points of every cgroup hierarchy (v1 controllers and the v2 tree)."""
+    with open("/proc/self/mountinfo") as f:
+        fields = [line.split(" - ", 1) for line in f]
+    return [a.split()[4] for a, b in fields if b.split()[0] in ("cgroup", "cgroup2")]
+
+
+def remove_pod_cgroups(driver, uid, timeout=5):
+    """What the kubelet does once a pod's containers are gone: runc deletes only the
+    containers' own cgroups. A cgroup whose last process just exited may still be busy."""
+    left = [m + pod_cgroup_path(driver, uid) for m in cgroup_mounts()]
+    deadline = time.monotonic() + timeout
+    while left and time.monotonic() < deadline:
+        busy = []
+        for path in left:
+            try:
+                os.rmdir(path)
+            except FileNotFoundError:
+                pass
+            except OSError:
+                busy.append(path)
+        left = busy
+        if left:
+            time.sleep(0.05)
+    return left
 
 
 def wait_for_exec(pid, comm, timeout=10):
@@ -80,6 +122,8 @@ def wait_for_exec(pid, comm, timeout=10):
 class Pod:
     """A pod made of real runc containers: a pause sandbox and app containers in its netns."""
 
+    made = []  # pods not cleaned up yet: the autouse fixture below removes them after each test
+
     def __init__(self, api, workdir, helpers, name, driver="cgroupfs", namespace="default"):
         self.api, self.helpers, self.driver = api, helpers, driver
         self.name, self.namespace = name, namespace
@@ -92,6 +136,7 @@ class Pod:
         self.sandbox_pid = None
         self.running = []
         self.agent = None
+        Pod.made.append(self)
 
     def _bundle(self, cid, args, memory=None, join_netns=True):
         b = os.path.join(self.dir, cid)
@@ -190,5 +235,10 @@ class Pod:
         return got[0]
 
     def cleanup(self):
+        if self in Pod.made:
+            Pod.made.remove(self)
         for cid in self.running:
             self._runc("delete", "-f", cid)
+        self.running = []
+        left = remove_pod_cgroups(self.driver, self.uid)
+        assert not left, f"pod cgroups still busy after its containers were deleted: {left}"
