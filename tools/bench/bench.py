@@ -51,7 +51,10 @@ Latency to stdout: podtrail --output json with stdout on a pipe; each chunk read
   storm, the tracer or the bench: other processes, and kernel threads (which may be doing
   some of the storm's deferred work).
 Cluster (issue 3): the fake API server (tests/fakeapi, in-process) holds 1,000 pods on
-  this node; podtrail --kubeconfig runs against it, restarted for each part:
+  this node, each with its cgroups (pod, sandbox, container; cgroupfs layout) in the v2
+  tree and, on a hybrid host, the v1 memory hierarchy, made before and removed after:
+  the agent names every cgroup of the node. podtrail --kubeconfig runs against it,
+  restarted for each part:
   * RSS: VmRSS once the pod list is synced (its watch is open), with its breakdown.
   * latency: after a warm-up in a pod of its own (16 crashes: the agent's connections
     are open, as on a node where it has run for a while; those cold figures are in the
@@ -123,6 +126,45 @@ def v2_root():
     sys.exit("bench: no cgroup v2 hierarchy mounted (/sys/fs/cgroup/unified or /sys/fs/cgroup)")
 
 
+def hierarchies(v2):
+    """The hierarchies the agent keeps cgroup names of: the v2 tree and, on a hybrid host,
+    the v1 memory controller's."""
+    memory = "/sys/fs/cgroup/memory"
+    return [v2] + ([memory] if v2 != "/sys/fs/cgroup" and os.path.ismount(memory) else [])
+
+
+def make_pod_cgroups(pods, v2):
+    """What a node running these pods has (cgroupfs driver): each pod's cgroup with its
+    sandbox's and its container's, in every hierarchy the agent names. Returns them leaves
+    first, for remove_cgroups."""
+    made = []
+    for p in pods:
+        for root in hierarchies(v2):
+            pod_dir = os.path.join(root, "kubepods", "besteffort", "pod" + p.uid)
+            for cid in (p.sandbox_cid, p.cid):
+                os.makedirs(os.path.join(pod_dir, cid), exist_ok=True)
+                made.append(os.path.join(pod_dir, cid))
+            made.append(pod_dir)
+    return made
+
+
+def remove_cgroups(paths, timeout=10):
+    """rmdir each, retrying while a cgroup whose processes just exited is still busy."""
+    deadline = time.monotonic() + timeout
+    for d in paths:
+        while True:
+            try:
+                os.rmdir(d)
+                break
+            except FileNotFoundError:
+                break
+            except OSError as e:
+                if time.monotonic() > deadline:
+                    log(f"warning: left cgroup {d} in place: {e}")
+                    break
+                time.sleep(0.05)
+
+
 class Pod:
     """A pod on the bench node: uid, one container, its kubelet-style (cgroupfs) v2 cgroup."""
 
@@ -130,6 +172,7 @@ class Pod:
         self.namespace, self.name = namespace, name
         self.uid = str(uuid.uuid4())
         self.cid = secrets.token_hex(32)
+        self.sandbox_cid = secrets.token_hex(32)
         self.dir = os.path.join(v2, "kubepods", "besteffort", "pod" + self.uid, self.cid)
 
 
@@ -893,6 +936,7 @@ def cluster(a, v2, results):
 
     out = results.setdefault("cluster", {})
     srv = FakeAPIServer(os.path.join(OUT, "fakeapi"), bookmark_interval=5).start()
+    cgroups = []
     try:
         srv.add_node(NODE)
         lat = [Pod("bench-lat", f"lat-{i}", v2) for i in range(a.lat_pods)]
@@ -906,6 +950,11 @@ def cluster(a, v2, results):
                         containers=[("app", "containerd://" + p.cid)])
         npods = len(lat) + len(storm) + len(flood) + len(warm) + len(idle)
         log(f"fake API server on port {srv.port} with {npods} pods on {NODE}")
+        # The agent names every cgroup of the node: measured with the pods' own, not with
+        # whatever the machine happens to hold.
+        cgroups = make_pod_cgroups(lat + storm + flood + warm + idle, v2)
+        out["pod_cgroups"] = len(cgroups)
+        log(f"{len(cgroups)} cgroups made for them (pod, sandbox, container) in {' and '.join(hierarchies(v2))}")
 
         # -- RSS with the pods cached, then latency to the API server
         pt = start_cluster_agent(srv, "cluster-latency", a.podtrail_arg)
@@ -1039,6 +1088,7 @@ def cluster(a, v2, results):
             f"writes {out['flood']['writes']}, RSS {rss_before / 1024:.1f} -> {rss_after['VmRSS'] / 1024:.1f} MiB")
     finally:
         srv.stop()
+        remove_cgroups(cgroups)
 
 
 # --------------------------------------------------------------------------
