@@ -2,16 +2,23 @@
 /*
  * Bounded LRU map: a chained hash table for lookups plus a doubly linked
  * recency list for eviction. Each entry is one allocation holding the links,
- * the value (aligned for any type) and a copy of the key.
+ * the value (aligned for any type) and the key's 128-bit SipHash under a key
+ * of this map's own, drawn at random: not the key itself. The event caches'
+ * keys carry whole messages, several hundred bytes where the hash is 16, and
+ * the hash stands for them exactly as long as no two keys collide, which at
+ * 128 bits nobody can arrange without the secret and chance does not.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdalign.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
 
 #include "k8s/lru.h"
+#include "k8s/siphash.h"
 
 /* Buckets are allocated up front for the bound; past this, chains just grow. */
 #define LRU_MAX_BUCKETS (1u << 20)
@@ -20,8 +27,7 @@ struct lru_node {
 	struct lru_node *hnext; /* hash chain */
 	struct lru_node *prev;	/* recency list, toward most recent */
 	struct lru_node *next;	/* recency list, toward least recent */
-	uint64_t hash;
-	size_t key_len;
+	uint64_t hash[2];
 };
 
 struct pt_lru {
@@ -32,28 +38,29 @@ struct pt_lru {
 	size_t value_size;
 	size_t value_off;     /* from the start of a node */
 	struct lru_node head; /* sentinel: head.next is most recent, head.prev least */
+	uint8_t secret[PT_SIPHASH_KEY_LEN];
 };
 
-static uint64_t lru_hash(const void *key, size_t len)
+/* getrandom(2), or /dev/urandom where the call is missing (before 3.17) or the pool is not ready. */
+static int random_bytes(void *buf, size_t len)
 {
-	const unsigned char *p = key;
-	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+	ssize_t n = getrandom(buf, len, GRND_NONBLOCK);
+	int fd, err;
 
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
+	if (n == (ssize_t)len)
+		return 0;
+	fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len);
+	err = n == (ssize_t)len ? 0 : n < 0 ? -errno : -EIO;
+	close(fd);
+	return err;
 }
 
 static void *node_value(const struct pt_lru *lru, struct lru_node *n)
 {
 	return (unsigned char *)n + lru->value_off;
-}
-
-static unsigned char *node_key(const struct pt_lru *lru, struct lru_node *n)
-{
-	return (unsigned char *)n + lru->value_off + lru->value_size;
 }
 
 static void list_unlink(struct lru_node *n)
@@ -74,6 +81,7 @@ int pt_lru_new(size_t max_entries, size_t value_size, struct pt_lru **out)
 {
 	struct pt_lru *lru;
 	size_t nb = 16;
+	int err;
 
 	if (!out || max_entries == 0 || value_size == 0)
 		return -EINVAL;
@@ -83,6 +91,11 @@ int pt_lru_new(size_t max_entries, size_t value_size, struct pt_lru **out)
 	lru = calloc(1, sizeof(*lru));
 	if (!lru)
 		return -ENOMEM;
+	err = random_bytes(lru->secret, sizeof(lru->secret));
+	if (err) {
+		free(lru);
+		return err;
+	}
 	lru->buckets = calloc(nb, sizeof(*lru->buckets));
 	if (!lru->buckets) {
 		free(lru);
@@ -112,13 +125,12 @@ void pt_lru_free(struct pt_lru *lru)
 	free(lru);
 }
 
-static struct lru_node *lru_find(struct pt_lru *lru, const void *key, size_t key_len, uint64_t hash)
+static struct lru_node *lru_find(struct pt_lru *lru, const uint64_t hash[2])
 {
-	struct lru_node *n = lru->buckets[hash & (lru->nbuckets - 1)];
+	struct lru_node *n = lru->buckets[hash[0] & (lru->nbuckets - 1)];
 
 	for (; n; n = n->hnext)
-		if (n->hash == hash && n->key_len == key_len &&
-		    memcmp(node_key(lru, n), key, key_len) == 0)
+		if (n->hash[0] == hash[0] && n->hash[1] == hash[1])
 			return n;
 	return NULL;
 }
@@ -126,7 +138,7 @@ static struct lru_node *lru_find(struct pt_lru *lru, const void *key, size_t key
 static void lru_evict_oldest(struct pt_lru *lru)
 {
 	struct lru_node *victim = lru->head.prev;
-	struct lru_node **pp = &lru->buckets[victim->hash & (lru->nbuckets - 1)];
+	struct lru_node **pp = &lru->buckets[victim->hash[0] & (lru->nbuckets - 1)];
 
 	while (*pp != victim)
 		pp = &(*pp)->hnext;
@@ -139,10 +151,12 @@ static void lru_evict_oldest(struct pt_lru *lru)
 void *pt_lru_get(struct pt_lru *lru, const void *key, size_t key_len)
 {
 	struct lru_node *n;
+	uint64_t hash[2];
 
 	if (!lru || (!key && key_len))
 		return NULL;
-	n = lru_find(lru, key, key_len, lru_hash(key, key_len));
+	pt_siphash128(lru->secret, key, key_len, hash);
+	n = lru_find(lru, hash);
 	if (!n)
 		return NULL;
 	list_unlink(n);
@@ -152,14 +166,14 @@ void *pt_lru_get(struct pt_lru *lru, const void *key, size_t key_len)
 
 int pt_lru_upsert(struct pt_lru *lru, const void *key, size_t key_len, void **value, bool *found)
 {
-	uint64_t hash;
+	uint64_t hash[2];
 	struct lru_node *n;
 	size_t b;
 
 	if (!lru || (!key && key_len) || !value || !found)
 		return -EINVAL;
-	hash = lru_hash(key, key_len);
-	n = lru_find(lru, key, key_len, hash);
+	pt_siphash128(lru->secret, key, key_len, hash);
+	n = lru_find(lru, hash);
 	if (n) {
 		list_unlink(n);
 		list_push_front(lru, n);
@@ -169,16 +183,14 @@ int pt_lru_upsert(struct pt_lru *lru, const void *key, size_t key_len, void **va
 	}
 
 	/* Allocate before evicting so that a failure leaves the map as it was. */
-	n = calloc(1, lru->value_off + lru->value_size + key_len);
+	n = calloc(1, lru->value_off + lru->value_size);
 	if (!n)
 		return -ENOMEM;
 	if (lru->len >= lru->max_entries)
 		lru_evict_oldest(lru);
-	n->hash = hash;
-	n->key_len = key_len;
-	if (key_len)
-		memcpy(node_key(lru, n), key, key_len);
-	b = hash & (lru->nbuckets - 1);
+	n->hash[0] = hash[0];
+	n->hash[1] = hash[1];
+	b = hash[0] & (lru->nbuckets - 1);
 	n->hnext = lru->buckets[b];
 	lru->buckets[b] = n;
 	list_push_front(lru, n);

@@ -5,9 +5,10 @@
  * a lookup or an insert makes the entry the most recently used, and an insert
  * beyond the bound evicts the least recently used entry.
  *
- * Keys are copied; values live inline in the entry, are zeroed when the entry
- * is created and stay at the same address until the entry is evicted. Not
- * thread-safe: one owner, one event loop.
+ * A key is kept as its 128-bit SipHash under a random secret of the map's,
+ * not copied (see lru.c). Values live inline in the entry, are zeroed when
+ * the entry is created and stay at the same address until the entry is
+ * evicted. Not thread-safe: one owner, one event loop.
  */
 #ifndef PODTRAIL_K8S_LRU_H
 #define PODTRAIL_K8S_LRU_H
@@ -17,7 +18,10 @@
 
 struct pt_lru;
 
-/* max_entries >= 1, value_size >= 1. Returns 0 or -EINVAL, -ENOMEM. */
+/*
+ * max_entries >= 1, value_size >= 1. Returns 0 or -EINVAL, -ENOMEM, or the
+ * error of reading the secret from getrandom(2) and /dev/urandom.
+ */
 int pt_lru_new(size_t max_entries, size_t value_size, struct pt_lru **out);
 void pt_lru_free(struct pt_lru *lru);
 
