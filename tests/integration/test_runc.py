@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from conftest import Daemon, container_id, pod_uid, require_root
+from conftest import Daemon, container_id, pod_uid, remove_from_every_hierarchy, require_root
 
 
 def make_bundle(path, args, cgroups_path):
@@ -46,6 +46,7 @@ def test_runc_container_exit_is_container_exited(tmp_path):
                         what="ContainerExited for the runc container")
     finally:
         assert d.stop() == 0
+        remove_from_every_hierarchy(f"/kubepods/besteffort/pod{uid}")
     assert ev["reason"] == "ContainerExited"
     assert ev["type"] == "Warning"
     assert ev["exit"]["code"] == 5
