@@ -15,7 +15,9 @@ import pytest
 from agent import NODE, PODTRAIL, ROOT, Agent, readyz, require_root  # noqa: F401 (tests import them from here)
 
 sys.path.insert(0, os.path.join(ROOT, "tests", "fakeapi"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 from fakeapi import FakeAPIServer  # noqa: E402
+from cgroup_cleanup import remove_from_every_hierarchy  # noqa: E402
 
 MiB = 1024 * 1024
 
@@ -75,33 +77,6 @@ def pod_cgroup_path(driver, uid, qos="burstable"):
         return f"/kubepods/{qos}/pod{uid}"
     u = uid.replace("-", "_")
     return f"/kubepods.slice/kubepods-{qos}.slice/kubepods-{qos}-pod{u}.slice"
-
-
-def cgroup_mounts():
-    """Mount points of every cgroup hierarchy (v1 controllers and the v2 tree)."""
-    with open("/proc/self/mountinfo") as f:
-        fields = [line.split(" - ", 1) for line in f]
-    return [a.split()[4] for a, b in fields if b.split()[0] in ("cgroup", "cgroup2")]
-
-
-def remove_pod_cgroups(driver, uid, timeout=5):
-    """What the kubelet does once a pod's containers are gone: runc deletes only the
-    containers' own cgroups. A cgroup whose last process just exited may still be busy."""
-    left = [m + pod_cgroup_path(driver, uid) for m in cgroup_mounts()]
-    deadline = time.monotonic() + timeout
-    while left and time.monotonic() < deadline:
-        busy = []
-        for path in left:
-            try:
-                os.rmdir(path)
-            except FileNotFoundError:
-                pass
-            except OSError:
-                busy.append(path)
-        left = busy
-        if left:
-            time.sleep(0.05)
-    return left
 
 
 def wait_for_exec(pid, comm, timeout=10):
@@ -240,5 +215,5 @@ class Pod:
         for cid in self.running:
             self._runc("delete", "-f", cid)
         self.running = []
-        left = remove_pod_cgroups(self.driver, self.uid)
+        left = remove_from_every_hierarchy(pod_cgroup_path(self.driver, self.uid))
         assert not left, f"pod cgroups still busy after its containers were deleted: {left}"

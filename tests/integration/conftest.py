@@ -122,28 +122,6 @@ class Cgroup:
             path = os.path.dirname(path)
 
 
-def remove_from_every_hierarchy(rel, timeout=5):
-    """rmdir rel (a pod's cgroup that runc made but, as it should, left: the kubelet removes
-    it) from every cgroup hierarchy mounted; a cgroup just emptied may still be busy."""
-    with open("/proc/self/mountinfo") as f:
-        mounts = [a.split()[4] for a, b in (line.split(" - ", 1) for line in f)
-                  if b.split()[0] in ("cgroup", "cgroup2")]
-    left = [m + "/" + rel.strip("/") for m in mounts]
-    deadline = time.monotonic() + timeout
-    while left:
-        busy = []
-        for path in left:
-            try:
-                os.rmdir(path)
-            except FileNotFoundError:
-                pass
-            except OSError:
-                busy.append(path)
-        left = busy
-        assert not left or time.monotonic() < deadline, f"cgroups still busy: {left}"
-        time.sleep(0.05 if left else 0)
-
-
 def pod_uid():
     return str(uuid.uuid4())
 

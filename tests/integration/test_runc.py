@@ -7,7 +7,8 @@ import subprocess
 
 import pytest
 
-from conftest import Daemon, container_id, pod_uid, remove_from_every_hierarchy, require_root
+from cgroup_cleanup import remove_from_every_hierarchy
+from conftest import Daemon, container_id, pod_uid, require_root
 
 
 def make_bundle(path, args, cgroups_path):
@@ -46,7 +47,8 @@ def test_runc_container_exit_is_container_exited(tmp_path):
                         what="ContainerExited for the runc container")
     finally:
         assert d.stop() == 0
-        remove_from_every_hierarchy(f"/kubepods/besteffort/pod{uid}")
+        left = remove_from_every_hierarchy(f"/kubepods/besteffort/pod{uid}")
+        assert not left, f"the pod's cgroups are still busy: {left}"
     assert ev["reason"] == "ContainerExited"
     assert ev["type"] == "Warning"
     assert ev["exit"]["code"] == 5
