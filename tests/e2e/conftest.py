@@ -64,19 +64,16 @@ def agent(api):
     assert t["lost"] == 0 and t["decode_errors"] == 0, t
 
 
-def cgroups_path(driver, uid, cid, qos="burstable"):
-    if driver == "cgroupfs":
-        return f"/kubepods/{qos}/pod{uid}/{cid}"
-    u = uid.replace("-", "_")
-    return (f"/kubepods.slice/kubepods-{qos}.slice/kubepods-{qos}-pod{u}.slice/"
-            f"cri-containerd-{cid}.scope")
-
-
 def pod_cgroup_path(driver, uid, qos="burstable"):
     if driver == "cgroupfs":
         return f"/kubepods/{qos}/pod{uid}"
     u = uid.replace("-", "_")
     return f"/kubepods.slice/kubepods-{qos}.slice/kubepods-{qos}-pod{u}.slice"
+
+
+def cgroups_path(driver, uid, cid, qos="burstable"):
+    leaf = cid if driver == "cgroupfs" else f"cri-containerd-{cid}.scope"
+    return pod_cgroup_path(driver, uid, qos) + "/" + leaf
 
 
 def wait_for_exec(pid, comm, timeout=10):

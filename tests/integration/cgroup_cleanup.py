@@ -1,6 +1,6 @@
 """Removing what a test's containers leave in the cgroup hierarchies: runc deletes a
 container's own cgroup, not its pod's, which the kubelet removes. Used by the integration
-and the end-to-end tests."""
+and the end-to-end tests, and by the bench for the cgroups it makes."""
 import os
 import time
 
@@ -12,10 +12,10 @@ def cgroup_mounts():
     return [a.split()[4] for a, b in fields if b.split()[0] in ("cgroup", "cgroup2")]
 
 
-def remove_from_every_hierarchy(rel, timeout=5):
-    """rmdir rel from every hierarchy mounted, retrying while a cgroup just emptied is still
-    busy. Returns the paths still there after timeout seconds."""
-    left = [m + "/" + rel.strip("/") for m in cgroup_mounts()]
+def remove_dirs(paths, timeout=5):
+    """rmdir each of paths (children before their parents), retrying while a cgroup just
+    emptied is still busy. Returns the paths still there after timeout seconds."""
+    left = list(paths)
     deadline = time.monotonic() + timeout
     while left and time.monotonic() < deadline:
         busy = []
@@ -30,3 +30,8 @@ def remove_from_every_hierarchy(rel, timeout=5):
         if left:
             time.sleep(0.05)
     return left
+
+
+def remove_from_every_hierarchy(rel, timeout=5):
+    """rmdir rel from every hierarchy mounted; returns the paths still there."""
+    return remove_dirs([m + "/" + rel.strip("/") for m in cgroup_mounts()], timeout)

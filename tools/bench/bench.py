@@ -136,7 +136,7 @@ def hierarchies(v2):
 def make_pod_cgroups(pods, v2):
     """What a node running these pods has (cgroupfs driver): each pod's cgroup with its
     sandbox's and its container's, in every hierarchy the agent names. Returns them leaves
-    first, for remove_cgroups."""
+    first, for remove_dirs."""
     made = []
     for p in pods:
         for root in hierarchies(v2):
@@ -146,23 +146,6 @@ def make_pod_cgroups(pods, v2):
                 made.append(os.path.join(pod_dir, cid))
             made.append(pod_dir)
     return made
-
-
-def remove_cgroups(paths, timeout=10):
-    """rmdir each, retrying while a cgroup whose processes just exited is still busy."""
-    deadline = time.monotonic() + timeout
-    for d in paths:
-        while True:
-            try:
-                os.rmdir(d)
-                break
-            except FileNotFoundError:
-                break
-            except OSError as e:
-                if time.monotonic() > deadline:
-                    log(f"warning: left cgroup {d} in place: {e}")
-                    break
-                time.sleep(0.05)
 
 
 class Pod:
@@ -932,7 +915,9 @@ def budget(pods, seconds, burst=25, refill_s=300):
 
 def cluster(a, v2, results):
     sys.path.insert(0, os.path.join(ROOT, "tests", "fakeapi"))
+    sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
     from fakeapi import FakeAPIServer  # noqa: E402
+    from cgroup_cleanup import remove_dirs  # noqa: E402
 
     out = results.setdefault("cluster", {})
     srv = FakeAPIServer(os.path.join(OUT, "fakeapi"), bookmark_interval=5).start()
@@ -1088,7 +1073,8 @@ def cluster(a, v2, results):
             f"writes {out['flood']['writes']}, RSS {rss_before / 1024:.1f} -> {rss_after['VmRSS'] / 1024:.1f} MiB")
     finally:
         srv.stop()
-        remove_cgroups(cgroups)
+        for d in remove_dirs(cgroups, timeout=10):
+            log(f"warning: left cgroup {d} in place: still busy after 10 s")
 
 
 # --------------------------------------------------------------------------
