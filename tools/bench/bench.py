@@ -46,7 +46,10 @@ Latency to stdout: podtrail --output json with stdout on a pipe; each chunk read
   stamped with CLOCK_REALTIME on arrival; latency = that - the line's "time" (the kernel
   event: bpf_ktime_get_ns turned into CLOCK_REALTIME). p50/p99 over crashstorm --rate 200
   -n LAT_N, then over a full-rate crashstorm (which saturates the 2 CPUs: the time the
-  daemon was runnable but had no CPU is shown); the daemon's CPU per crash at 200/s too.
+  daemon was runnable but had no CPU is shown); the daemon's CPU per crash at 200/s too,
+  and beside it the machine's floor for it: tools/wakefloor, a loop that sleeps as often and
+  as long as the daemon did at 200/s (its voluntary context switches) and writes as many
+  bytes a wake-up to a pipe read the same way, with no work in between.
 "Not ours" (in the log and the header): busy CPU time (/proc/stat) not charged to the
   storm, the tracer or the bench: other processes, and kernel threads (which may be doing
   some of the storm's deferred work).
@@ -211,6 +214,19 @@ def runq_wait_ns(pid):
     for t in os.listdir(f"/proc/{pid}/task"):
         try:
             total += int(read(f"/proc/{pid}/task/{t}/schedstat").split()[1])
+        except (OSError, ValueError, IndexError):
+            pass
+    return total
+
+
+def voluntary_switches(pid):
+    """Voluntary context switches of every live thread of pid: its sleeps, so its wake-ups."""
+    total = 0
+    for t in os.listdir(f"/proc/{pid}/task"):
+        try:
+            for line in read(f"/proc/{pid}/task/{t}/status").splitlines():
+                if line.startswith("voluntary_ctxt_switches:"):
+                    total += int(line.split()[1])
         except (OSError, ValueError, IndexError):
             pass
     return total
@@ -821,7 +837,7 @@ def latency_stdout(a, v2, results):
     for name, extra, n in (("rate200", ["--rate", "200", "-j", "1"], a.lat_n),
                            ("fullrate", ["-j", "2"], a.crashes)):
         pod = Pod("bench", "lat-" + name, v2)
-        c0, w0, load = cpu_ns(pt.pid), runq_wait_ns(pt.pid), OtherLoad()
+        c0, w0, s0, load = cpu_ns(pt.pid), runq_wait_ns(pt.pid), voluntary_switches(pt.pid), OtherLoad()
         gen = generator([os.path.join(BIN, "crashstorm"), "-n", str(n), "--cgroup", pod.dir, *extra])
         needle = pod.uid.encode()
         end = time.monotonic() + 30
@@ -829,21 +845,52 @@ def latency_stdout(a, v2, results):
             time.sleep(0.05)
         time.sleep(0.05)
         cpu, wait = cpu_ns(pt.pid) - c0, runq_wait_ns(pt.pid) - w0
+        wakeups = voluntary_switches(pt.pid) - s0
         other = load.share(gen["cpu_ns"] + cpu)
-        lat = []
+        lat, nbytes = [], 0
         for t, l in list(reader.lines):
             if needle in l:
                 lat.append((t - rfc3339_ns(json.loads(l)["time"])) / 1e6)
+                nbytes += len(l) + 1
         out[name] = {"rate": gen["rate"], "crashes": gen["processes"], "lines": len(lat),
                      "p50_ms": percentile(lat, 50), "p99_ms": percentile(lat, 99),
                      "max_ms": max(lat) if lat else None, "daemon_cpu_ns": cpu, "daemon_runq_wait_ns": wait,
+                     "daemon_wakeups": wakeups, "line_bytes": nbytes, "seconds": gen["seconds"],
                      "other_load": other}
         log(f"stdout latency {name}: {gen['rate']:.0f} crashes/s, {len(lat)} lines, "
             f"p50 {out[name]['p50_ms']:.2f} ms, p99 {out[name]['p99_ms']:.2f} ms; the daemon waited "
             f"{wait / 1e6:.0f} ms for a CPU; not ours: {other:.0%} of the CPUs")
     pt.stop()
     out["totals"] = pt.totals()
+    out["floor"] = wake_floor(out["rate200"])
     results["latency_stdout"] = out
+
+
+def wake_floor(run):
+    """What the daemon's wake-ups alone cost on this machine: wakefloor sleeps as often and as
+    long as the daemon did in run (the 200/s one) and writes as many bytes a wake-up to a pipe
+    read the same way, with no work in between."""
+    n = run["daemon_wakeups"]
+    if n < 1 or not run["lines"]:
+        return None
+    period_ms = max(1, min(60000, round(run["seconds"] * 1000 / n)))
+    nbytes = max(1, round(run["line_bytes"] / n))
+    proc = subprocess.Popen([os.path.join(BIN, "wakefloor"), "-n", str(n), "--period-ms", str(period_ms),
+                             "--bytes", str(nbytes), "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    started.append(proc)
+    reader = PipeReader(proc.stdout.fileno())
+    reader.start()
+    err = proc.stderr.read().decode()
+    proc.wait()
+    reader.join(5)
+    lines = [l for l in err.splitlines() if l.startswith("{")]
+    if proc.returncode != 0 or not lines:
+        raise RuntimeError(f"wakefloor exited {proc.returncode}: {err.strip()[-500:]}")
+    floor = json.loads(lines[-1])
+    floor["cpu_ns_per_crash"] = floor["cpu_ns"] / run["lines"]
+    log(f"wake-up floor: {n} wake-ups {period_ms} ms apart, {nbytes} bytes each to a pipe: "
+        f"{floor['cpu_ns_per_wakeup'] / 1000:.1f} us a wake-up, {floor['cpu_ns_per_crash'] / 1000:.1f} us a crash")
+    return floor
 
 
 # --------------------------------------------------------------------------
@@ -1250,6 +1297,12 @@ def summarize(results, a):
         d = x["daemon_cpu_ns"] / x["lines"] / 1000
         row(f"crash: daemon CPU per crash at {x['rate']:.0f}/s (standalone, json to a pipe)", f"{d:.1f} us", "",
             "", "< 20 us", v(d < 20), "crash_daemon_us_rate200")
+        fl = ls.get("floor")
+        if fl:
+            fc = fl["cpu_ns_per_crash"] / 1000
+            row(f"  of which the machine's floor: {x.get('daemon_wakeups', 0) / x['lines']:.2f} wake-ups a crash "
+                f"at {fl['cpu_ns_per_wakeup'] / 1000:.1f} us (wakefloor: no work)",
+                f"{fc:.1f} us (own work {d - fc:.1f})", "", "", "", "", "crash_daemon_floor_us_rate200")
     if ls:
         for name, label in (("rate200", "200 crashes/s"), ("fullrate", "full rate")):
             x = ls[name]
@@ -1433,12 +1486,12 @@ def main():
     parts = set(a.only.split(","))
     if os.geteuid() != 0:
         sys.exit("bench: run as root (BPF, cgroups)")
-    for exe in ("podtrail", "tools/forkexit", "tools/crashstorm"):
+    for exe in ("podtrail", "tools/forkexit", "tools/crashstorm", "tools/wakefloor"):
         if not os.access(os.path.join(BUILD, exe), os.X_OK):
             sys.exit(f"bench: {BUILD}/{exe} is missing: run make first")
     os.makedirs(BIN, exist_ok=True)
     # A copy: the binaries under test stay the same for the whole run, whatever rebuilds build/.
-    for exe in ("podtrail", "tools/forkexit", "tools/crashstorm"):
+    for exe in ("podtrail", "tools/forkexit", "tools/crashstorm", "tools/wakefloor"):
         shutil.copy2(os.path.join(BUILD, exe), os.path.join(BIN, os.path.basename(exe)))
     v2 = v2_root()
     results = {"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
