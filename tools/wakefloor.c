@@ -8,6 +8,7 @@
  * work at all would cost, the rest being the daemon's own.
  */
 #include <sys/epoll.h>
+#include <sys/resource.h>
 
 #include "loadgen_common.h"
 
@@ -106,6 +107,7 @@ static int write_all(int fd, const char *buf, size_t len)
 int main(int argc, char **argv)
 {
 	struct options o = { .count = 100, .period_ms = 15, .bytes = 512 };
+	struct rusage ru0, ru1;
 	struct epoll_event ev;
 	int64_t cpu0, cpu1;
 	double t0, t1;
@@ -131,6 +133,7 @@ int main(int argc, char **argv)
 	}
 
 	t0 = lg_now();
+	getrusage(RUSAGE_THREAD, &ru0);
 	cpu0 = thread_cpu_ns();
 	for (i = 0; i < o.count; i++) {
 		if (epoll_wait(epfd, &ev, 1, (int)o.period_ms) < 0 && errno != EINTR) {
@@ -146,14 +149,17 @@ int main(int argc, char **argv)
 		}
 	}
 	cpu1 = thread_cpu_ns();
+	getrusage(RUSAGE_THREAD, &ru1);
 	t1 = lg_now();
 
 	if (o.json)
 		fprintf(stderr,
 			"{\"wakeups\":%lu,\"period_ms\":%lu,\"bytes\":%lu,\"seconds\":%.6f,"
-			"\"cpu_ns\":%lld,\"cpu_ns_per_wakeup\":%.1f}\n",
+			"\"cpu_ns\":%lld,\"cpu_ns_per_wakeup\":%.1f,\"voluntary_switches\":%ld,"
+			"\"involuntary_switches\":%ld}\n",
 			o.count, o.period_ms, o.bytes, t1 - t0, (long long)(cpu1 - cpu0),
-			o.count ? (double)(cpu1 - cpu0) / (double)o.count : 0.0);
+			o.count ? (double)(cpu1 - cpu0) / (double)o.count : 0.0,
+			ru1.ru_nvcsw - ru0.ru_nvcsw, ru1.ru_nivcsw - ru0.ru_nivcsw);
 	else
 		fprintf(stderr,
 			"wakefloor: %lu wake-ups %lu ms apart, %lu bytes each: %.1f us of CPU a "

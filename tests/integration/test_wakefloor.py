@@ -24,6 +24,8 @@ def test_writes_one_line_a_wakeup_and_reports_its_cpu():
     assert rep["wakeups"] == 20 and rep["period_ms"] == 2 and rep["bytes"] == 100
     # 20 sleeps of 2 ms each: no less than 40 ms, whatever the machine.
     assert rep["seconds"] >= 0.040
+    # Each wait sleeps: as many voluntary switches as wake-ups (more only if a write blocked).
+    assert rep["voluntary_switches"] >= 20
     assert rep["cpu_ns"] > 0 and abs(rep["cpu_ns_per_wakeup"] - rep["cpu_ns"] / 20) <= 0.05
 
 
