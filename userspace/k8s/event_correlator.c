@@ -10,11 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "defaults.h"
 #include "k8s/event_correlator.h"
 #include "k8s/lru.h"
+#include "k8s/random_bytes.h"
 
 #define NSEC_PER_SEC 1000000000LL
 
@@ -251,15 +251,13 @@ static bool is_dns1123_subdomain(const char *s)
 static int format_uuid4(char *buf, size_t size)
 {
 	unsigned char b[16];
-	ssize_t got;
+	int err;
 
 	if (size < 37)
 		return -ENOBUFS;
-	got = getrandom(b, sizeof(b), 0);
-	if (got < 0)
-		return -errno;
-	if ((size_t)got != sizeof(b))
-		return -EIO;
+	err = pt_random_bytes(b, sizeof(b));
+	if (err)
+		return err;
 	b[6] = (b[6] & 0x0f) | 0x40; /* version 4 */
 	b[8] = (b[8] & 0x3f) | 0x80; /* RFC 4122 variant */
 	snprintf(buf, size, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",

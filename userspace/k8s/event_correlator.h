@@ -122,7 +122,7 @@ int pt_correlator_update_state(struct pt_correlator *c, const struct pt_k8s_even
  * The event name client-go gives an event (GenerateEventName):
  * "<ref_name>.<lowercase hex of unix_ns>", or a random UUID when that is not
  * a valid DNS subdomain (e.g. longer than 253 characters). Returns 0 or
- * -EINVAL, -ENOBUFS (size too small), or a getrandom error.
+ * -EINVAL, -ENOBUFS (size too small), or pt_random_bytes()'s error.
  */
 int pt_k8s_event_name(char *buf, size_t size, const char *ref_name, int64_t unix_ns);
 

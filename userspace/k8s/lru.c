@@ -9,15 +9,13 @@
  * 128 bits nobody can arrange without the secret and chance does not.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdalign.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <sys/random.h>
-#include <unistd.h>
 
 #include "k8s/lru.h"
+#include "k8s/random_bytes.h"
 #include "k8s/siphash.h"
 
 /* Buckets are allocated up front for the bound; past this, chains just grow. */
@@ -40,23 +38,6 @@ struct pt_lru {
 	struct lru_node head; /* sentinel: head.next is most recent, head.prev least */
 	uint8_t secret[PT_SIPHASH_KEY_LEN];
 };
-
-/* getrandom(2), or /dev/urandom where the call is missing (before 3.17) or the pool is not ready. */
-static int random_bytes(void *buf, size_t len)
-{
-	ssize_t n = getrandom(buf, len, GRND_NONBLOCK);
-	int fd, err;
-
-	if (n == (ssize_t)len)
-		return 0;
-	fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len);
-	err = n == (ssize_t)len ? 0 : n < 0 ? -errno : -EIO;
-	close(fd);
-	return err;
-}
 
 static void *node_value(const struct pt_lru *lru, struct lru_node *n)
 {
@@ -91,7 +72,7 @@ int pt_lru_new(size_t max_entries, size_t value_size, struct pt_lru **out)
 	lru = calloc(1, sizeof(*lru));
 	if (!lru)
 		return -ENOMEM;
-	err = random_bytes(lru->secret, sizeof(lru->secret));
+	err = pt_random_bytes(lru->secret, sizeof(lru->secret));
 	if (err) {
 		free(lru);
 		return err;

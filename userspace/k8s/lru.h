@@ -20,7 +20,7 @@ struct pt_lru;
 
 /*
  * max_entries >= 1, value_size >= 1. Returns 0 or -EINVAL, -ENOMEM, or the
- * error of reading the secret from getrandom(2) and /dev/urandom.
+ * error of reading the secret (pt_random_bytes()).
  */
 int pt_lru_new(size_t max_entries, size_t value_size, struct pt_lru **out);
 void pt_lru_free(struct pt_lru *lru);
