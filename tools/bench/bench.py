@@ -1318,12 +1318,12 @@ def summarize(results, a):
         row(f"crash: daemon CPU per crash at {ls['rate200']['rate']:.0f}/s (standalone, json to a pipe)",
             f"{d:.1f} us (runs: {', '.join(f'{x:.1f}' for x in ds)})", "", "", "< 20 us", v(d < 20),
             "crash_daemon_us_rate200")
-        floors = [r for r in rounds if r.get("floor")]
+        floors = [(r, dr) for r, dr in zip(rounds, ds) if r.get("floor")]
         if floors:
-            fs = [r["floor"]["cpu_ns_per_crash"] / 1000 for r in floors]
-            own = [r["daemon_cpu_ns"] / r["lines"] / 1000 - r["floor"]["cpu_ns_per_crash"] / 1000 for r in floors]
-            wake = statistics.median(r["daemon_wakeups"] / r["lines"] for r in floors)
-            per_wake = statistics.median(r["floor"]["cpu_ns_per_wakeup"] / 1000 for r in floors)
+            fs = [r["floor"]["cpu_ns_per_crash"] / 1000 for r, _ in floors]
+            own = [dr - f for (_, dr), f in zip(floors, fs)]
+            wake = statistics.median(r["daemon_wakeups"] / r["lines"] for r, _ in floors)
+            per_wake = statistics.median(r["floor"]["cpu_ns_per_wakeup"] / 1000 for r, _ in floors)
             row(f"  of which the machine's floor: {wake:.2f} wake-ups a crash at {per_wake:.1f} us "
                 f"(wakefloor: no work)", f"{statistics.median(fs):.1f} us (runs: {', '.join(f'{x:.1f}' for x in fs)}); "
                 f"own work {statistics.median(own):.1f}", "", "", "", "", "crash_daemon_floor_us_rate200")
