@@ -6,8 +6,8 @@
 #include "podtrail/record.h"
 
 /*
- * Per-CPU state: the names filter, counters userspace sums, and the wake-up
- * rate limiter. The filter is a copy per CPU, written by userspace before
+ * Per-CPU state: the names filter, counters userspace sums, the wake-up
+ * rate limiter and the address of the host's namespaces. The filter is a copy per CPU, written by userspace before
  * the programs attach, so that a boring exit finds it beside the counter it
  * writes (the same line or the next). A plain array indexed by CPU, not a per-CPU map: both the read-only
  * map the filter was in and the per-CPU map's memory are vmalloc'd pages,
@@ -21,6 +21,7 @@ struct pt_percpu_state {
 	__u64 names_filter[PT_NAME_FILTER_WORDS];
 	__u64 counters[PT_CNT__MAX];
 	__u64 last_wakeup_ns;
+	__u64 init_nsproxy; /* learnt at this CPU's first exit; 1: not found */
 } __attribute__((aligned(64)));
 
 struct {

@@ -18,6 +18,7 @@ struct percpu_state {
 	uint64_t names_filter[PT_NAME_FILTER_WORDS];
 	uint64_t counters[PT_CNT__MAX];
 	uint64_t last_wakeup_ns;
+	uint64_t init_nsproxy;
 } __attribute__((aligned(64)));
 
 struct pt_loader {

@@ -68,6 +68,37 @@ def test_main_process_exit_code_7(daemon, container):
         in ev["message"]
 
 
+def test_main_process_clean_exit_is_reported(daemon, container):
+    """A clean exit on the host is filtered in the kernel; pid 1 of a pid namespace exiting 0
+    is a container's end and must get through."""
+    p = run_as_container_init(container, ["sh", "-c", "exit 0"])
+    assert p.wait() == 0
+    ev = daemon.wait_for(lambda e: e["process"]["ppid"] == p.pid and e["process"]["pidns_init"],
+                         what="clean exit of the main process")
+    assert ev["reason"] == "ContainerExited"
+    assert ev["type"] == "Normal"
+    assert ev["exit"] == {"code": 0, "signal": 0, "signal_name": None, "core_dumped": False}
+    assert ev["process"]["main"] is True and ev["process"]["ns_pid"] == 1
+    assert_attributed(ev, container)
+
+
+def test_clean_exits_in_other_namespaces_are_filtered_in_the_kernel(scratch):
+    """Host processes in their own mount and UTS namespaces, and the children of a pid
+    namespace's init, exiting 0: counted in the kernel, never sent."""
+    boring = named_copy(scratch, "true", "ns-boring-true")
+    loop = f'for i in $(seq 300); do "{boring}"; done'
+    d = Daemon([])
+    try:
+        subprocess.run(["unshare", "--mount", "--uts", "sh", "-c", loop], check=True)
+        subprocess.run(["unshare", "--pid", "--fork", "--kill-child", "sh", "-c", loop],
+                       check=True)
+    finally:
+        assert d.stop() == 0, d.stderr()
+    assert d.matching(lambda e: e["process"]["comm"] == "ns-boring-true") == []
+    assert d.totals["filtered_in_kernel"] >= 600, d.totals
+    assert d.totals["lost"] == 0, d.totals
+
+
 def test_first_process_without_pid_namespace_is_not_called_main(daemon, container):
     """A process in the host's pid namespace whose parent is outside the cgroup may be the
     container's main process or one exec'd into it: without the runtime's record podtrail
