@@ -126,6 +126,38 @@ static void test_churned_pods_expire_from_every_index(void **state)
 	pt_pod_cache_free(c);
 }
 
+/*
+ * Pods deleted a millisecond apart: each expiry forgets what is due, and the
+ * next comes min(tombstone / 8, 1 s) later, not at the next tombstone's time.
+ */
+static void expiries_are_spaced(uint64_t tombstone, uint64_t gap)
+{
+	const uint64_t ms = SECOND / 1000;
+	struct pt_pod_cache *c;
+	char uid[PT_POD_UID_LEN + 1];
+
+	assert_int_equal(pt_pod_cache_new(tombstone, &c), 0);
+	add_pods(c, 0, 2000, SECOND);
+	for (unsigned i = 0; i < 2000; i++) {
+		make_uid(uid, i);
+		pt_pod_cache_delete(c, uid, SECOND + i * ms);
+	}
+	assert_int_equal(pt_pod_cache_next_expiry(c), SECOND + tombstone);
+	assert_int_equal(pt_pod_cache_expire(c, SECOND + tombstone), 1);
+	/* The next pod is due a millisecond later; the expiry waits for the gap. */
+	assert_int_equal(pt_pod_cache_next_expiry(c), SECOND + tombstone + gap);
+	assert_int_equal(pt_pod_cache_expire(c, SECOND + tombstone + gap), gap / ms);
+	assert_true(findable(c, (unsigned)(gap / ms) + 1));
+	assert_int_equal(pt_pod_cache_next_expiry(c), SECOND + tombstone + 2 * gap);
+	pt_pod_cache_free(c);
+}
+
+static void test_expiries_under_churn_are_spaced(void **state)
+{
+	expiries_are_spaced(TOMBSTONE, SECOND);	     /* 120 s: a second apart */
+	expiries_are_spaced(2 * SECOND, SECOND / 4); /* 2 s: an eighth of it */
+}
+
 /* A list that no longer has a pod makes it a tombstone, not a hole. */
 static void test_relist_tombstones_what_is_gone(void **state)
 {
@@ -154,6 +186,7 @@ int main(void)
 		cmocka_unit_test(test_lookup_by_every_container_id),
 		cmocka_unit_test(test_churned_pods_expire_from_every_index),
 		cmocka_unit_test(test_relist_tombstones_what_is_gone),
+		cmocka_unit_test(test_expiries_under_churn_are_spaced),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -34,6 +34,7 @@ struct pt_pod_cache {
 	struct table by_uid;
 	struct table by_container;
 	uint64_t tombstone_ns;
+	uint64_t last_expiry_ns; /* when pt_pod_cache_expire() last ran */
 	size_t live;
 	size_t tombstones;
 };
@@ -329,6 +330,7 @@ size_t pt_pod_cache_expire(struct pt_pod_cache *c, uint64_t now_ns)
 	struct cached_pod **pp = &c->pods;
 	size_t n = 0;
 
+	c->last_expiry_ns = now_ns;
 	while (*pp && c->tombstones) {
 		struct cached_pod *cp = *pp;
 
@@ -346,16 +348,35 @@ size_t pt_pod_cache_expire(struct pt_pod_cache *c, uint64_t now_ns)
 	return n;
 }
 
+/*
+ * Under churn a tombstone falls due every few hundred microseconds, and
+ * each expiry walks the whole cache: expiries are at least an eighth of the
+ * tombstone time apart, and at most a second, so that a deleted pod is
+ * forgotten that much late at worst.
+ */
+#define PT_EXPIRY_GAP_MAX_NS 1000000000ULL
+
+static uint64_t expiry_gap_ns(const struct pt_pod_cache *c)
+{
+	uint64_t gap = c->tombstone_ns / 8;
+
+	return gap < PT_EXPIRY_GAP_MAX_NS ? gap : PT_EXPIRY_GAP_MAX_NS;
+}
+
 uint64_t pt_pod_cache_next_expiry(const struct pt_pod_cache *c)
 {
-	uint64_t first = 0;
+	uint64_t first = 0, due, not_before;
 
 	if (!c->tombstones)
 		return 0;
 	for (const struct cached_pod *cp = c->pods; cp; cp = cp->next)
 		if (cp->deleted_ns && (!first || cp->deleted_ns < first))
 			first = cp->deleted_ns;
-	return first ? first + c->tombstone_ns : 0;
+	if (!first)
+		return 0;
+	due = first + c->tombstone_ns;
+	not_before = c->last_expiry_ns ? c->last_expiry_ns + expiry_gap_ns(c) : 0;
+	return due > not_before ? due : not_before;
 }
 
 size_t pt_pod_cache_tombstones(const struct pt_pod_cache *c)

@@ -26,7 +26,10 @@ void pt_pod_cache_delete(struct pt_pod_cache *c, const char *uid, uint64_t now_n
 int pt_pod_cache_replace(struct pt_pod_cache *c, struct pt_pod_list *list, uint64_t now_ns);
 /* Forget tombstones older than the grace period; returns how many were forgotten. */
 size_t pt_pod_cache_expire(struct pt_pod_cache *c, uint64_t now_ns);
-/* When the oldest tombstone is due to be forgotten; 0 when there is none. */
+/*
+ * When the oldest tombstone is due to be forgotten, but no sooner than
+ * min(tombstone time / 8, 1 s) after the last expiry; 0 when there is none.
+ */
 uint64_t pt_pod_cache_next_expiry(const struct pt_pod_cache *c);
 
 const struct pt_pod *pt_pod_cache_by_uid(const struct pt_pod_cache *c, const char *uid);
