@@ -1146,6 +1146,20 @@ def cluster(a, v2, results):
 # --------------------------------------------------------------------------
 # Part 4: pod churn (a long-lived agent's memory)
 
+def watch_caught_up(srv, rv, timeout=300):
+    """Seconds until the server's last pod watch has sent resourceVersion rv (or later)."""
+    t0 = time.monotonic()
+    while True:
+        watches = [e for e in srv.requests(method="GET", path=r"/pods$") if e.get("watch")]
+        sent = watches[-1].get("sentResourceVersion") if watches else None
+        if sent is not None and int(sent) >= int(rv):
+            return time.monotonic() - t0
+        if time.monotonic() - t0 > timeout:
+            raise RuntimeError(f"churn: the pod watch sent resourceVersion {sent}, not {rv}, "
+                               f"in {timeout} s")
+        time.sleep(0.2)
+
+
 def churn(a, results):
     """Pods with two containers created and deleted through the fake API server, CHURN_ALIVE
     alive at a time, as a node running Jobs and rollouts sees them. RSS of the agent at the
@@ -1173,26 +1187,36 @@ def churn(a, results):
         start = mem_kib(pt.pid)
         sampler = RssSampler(pt.pid)
         t0 = time.monotonic()
+        cpu_start = cpu_ns(pt.pid)
         for i in range(a.churn_alive, a.churn_alive + a.churn_pods):
             srv.delete_pod("bench-churn", alive.pop(0))
             add(i)
             if i % 10000 == 0:
                 log(f"churn: {i - a.churn_alive} pods churned, RSS {sampler.last() / 1024:.1f} MiB")
         churn_s = time.monotonic() - t0
+        # The fake server's watch thread may still be sending the churn's events: the agent
+        # cannot forget a pod before it hears of its deletion.
+        lag_s = watch_caught_up(srv, srv.resource_version)
         after = mem_kib(pt.pid)
+        cpu_after = cpu_ns(pt.pid)
         # Everything deleted during the churn is forgotten one tombstone time after it went.
         time.sleep(a.churn_tombstone + 10)
         samples = sampler.stop()
         settled = mem_kib(pt.pid)
+        cpu_settle = cpu_ns(pt.pid) - cpu_after
         pt.stop(signal.SIGTERM)
-        out.update({"pods": a.churn_pods, "alive": a.churn_alive, "seconds": churn_s,
+        out.update({"pods": a.churn_pods, "alive": a.churn_alive, "seconds": churn_s, "watch_lag_s": lag_s,
+                    "cpu_churn_s": (cpu_after - cpu_start) / 1e9, "cpu_settle_s": cpu_settle / 1e9,
                     "tombstone_s": a.churn_tombstone, "rss_start_kib": start["VmRSS"],
                     "rss_peak_kib": max(samples + [after["VmRSS"]]), "rss_after_churn_kib": after["VmRSS"],
                     "rss_settled_kib": settled["VmRSS"], "anon_start_kib": start.get("RssAnon", 0),
                     "anon_settled_kib": settled.get("RssAnon", 0), "totals": pt.totals()})
-        log(f"churn: {a.churn_pods} pods in {churn_s:.0f} s; RSS start {start['VmRSS'] / 1024:.1f}, peak "
+        log(f"churn: {a.churn_pods} pods in {churn_s:.0f} s (their last watch event sent {lag_s:.1f} s "
+            f"later); RSS start {start['VmRSS'] / 1024:.1f}, peak "
             f"{out['rss_peak_kib'] / 1024:.1f}, after {after['VmRSS'] / 1024:.1f}, "
-            f"{a.churn_tombstone + 10} s later {settled['VmRSS'] / 1024:.1f} MiB")
+            f"{a.churn_tombstone + 10} s later {settled['VmRSS'] / 1024:.1f} MiB; the agent's CPU "
+            f"{out['cpu_churn_s']:.1f} s during the churn, {out['cpu_settle_s']:.1f} s while its "
+            f"tombstones expired")
     finally:
         srv.stop()
 
