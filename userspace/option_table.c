@@ -184,7 +184,7 @@ const struct pt_option pt_option_table[] = {
 	  .def = PT_STR(PT_DEFAULT_POD_TOMBSTONE_S),
 	  NUMBER(pod_tombstone_ns, 0, 86400, PT_NSEC_PER_SEC),
 	  .help = "remember a deleted pod for S seconds, for its containers' late events, then "
-		  "forget it" },
+		  "forget it (expiries are batched: up to S/8, at most 1 s, later)" },
 	{ .name = "queue-size",
 	  .env = "PODTRAIL_QUEUE_SIZE",
 	  .arg = "N",
