@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include "classify.h"
+#include "message.h"
 #include "signals.h"
 
 static const char *const reason_names[PT_REASON__COUNT] = {
@@ -29,93 +29,73 @@ int pt_reason_from_name(const char *name)
 	return -1;
 }
 
-/* A bounded string builder: appends never overflow, the result is always terminated. */
-struct msg {
-	char *buf;
-	size_t len;
-	size_t cap;
-};
-
-__attribute__((format(printf, 2, 3))) static void msg_add(struct msg *m, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (m->len + 1 >= m->cap)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(m->buf + m->len, m->cap - m->len, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		m->len = m->len + (size_t)n < m->cap ? m->len + (size_t)n : m->cap - 1;
-}
-
-static void msg_duration(struct msg *m, uint64_t ns)
+static void msg_duration(struct pt_msg *m, uint64_t ns)
 {
 	uint64_t s = ns / 1000000000ULL;
 
 	if (ns < 1000000000ULL)
-		msg_add(m, "%llums", (unsigned long long)(ns / 1000000ULL));
+		pt_msg_add(m, "%llums", (unsigned long long)(ns / 1000000ULL));
 	else if (s < 60)
-		msg_add(m, "%.1fs", (double)ns / 1e9);
+		pt_msg_add(m, "%.1fs", (double)ns / 1e9);
 	else if (s < 3600)
-		msg_add(m, "%llum%llus", (unsigned long long)(s / 60),
-			(unsigned long long)(s % 60));
+		pt_msg_add(m, "%llum%llus", (unsigned long long)(s / 60),
+			   (unsigned long long)(s % 60));
 	else if (s < 86400)
-		msg_add(m, "%lluh%llum", (unsigned long long)(s / 3600),
-			(unsigned long long)(s % 3600 / 60));
+		pt_msg_add(m, "%lluh%llum", (unsigned long long)(s / 3600),
+			   (unsigned long long)(s % 3600 / 60));
 	else
-		msg_add(m, "%llud%lluh", (unsigned long long)(s / 86400),
-			(unsigned long long)(s % 86400 / 3600));
+		pt_msg_add(m, "%llud%lluh", (unsigned long long)(s / 86400),
+			   (unsigned long long)(s % 86400 / 3600));
 }
 
 /* Whole MiB print as "20 MiB", the rest with one decimal: "19.6 MiB". */
-static void msg_mib(struct msg *m, uint64_t bytes)
+static void msg_mib(struct pt_msg *m, uint64_t bytes)
 {
 	if (bytes % (1024 * 1024) == 0)
-		msg_add(m, "%llu MiB", (unsigned long long)(bytes >> 20));
+		pt_msg_add(m, "%llu MiB", (unsigned long long)(bytes >> 20));
 	else
-		msg_add(m, "%.1f MiB", (double)bytes / (1024.0 * 1024.0));
+		pt_msg_add(m, "%.1f MiB", (double)bytes / (1024.0 * 1024.0));
 }
 
 /* " in container 3f2a...", " in pod <uid>", " in foo.service", " on the host" */
-static void msg_cgroup(struct msg *m, const struct pt_cgroup_info *cg)
+static void msg_cgroup(struct pt_msg *m, const struct pt_cgroup_info *cg)
 {
 	if (cg->scope == PT_SCOPE_UNKNOWN)
-		msg_add(m, " in a cgroup not known to podtrail");
+		pt_msg_add(m, " in a cgroup not known to podtrail");
 	else if (cg->scope == PT_SCOPE_CONTAINER)
-		msg_add(m, " in container %.12s", cg->container_id);
+		pt_msg_add(m, " in container %.12s", cg->container_id);
 	else if (cg->scope == PT_SCOPE_POD)
-		msg_add(m, " in pod %s", cg->pod_uid);
+		pt_msg_add(m, " in pod %s", cg->pod_uid);
 	else if (cg->unit[0])
-		msg_add(m, " in %s", cg->unit);
+		pt_msg_add(m, " in %s", cg->unit);
 	else
-		msg_add(m, " on the host");
+		pt_msg_add(m, " on the host");
 }
 
 /* As msg_cgroup, but a container by its name when known: " in container app" */
-static void msg_where(struct msg *m, const struct pt_placement *where)
+static void msg_where(struct pt_msg *m, const struct pt_placement *where)
 {
 	const struct pt_cgroup_info *cg = &where->cgroup;
 
 	if (where->container_name && where->container_name[0])
-		msg_add(m, " in container %s", where->container_name);
+		pt_msg_add(m, " in container %s", where->container_name);
 	else
 		msg_cgroup(m, cg);
 	if (where->pod_on_node && (cg->scope == PT_SCOPE_CONTAINER || cg->scope == PT_SCOPE_POD))
-		msg_add(m, " of pod %s", where->pod_on_node);
+		pt_msg_add(m, " of pod %s", where->pod_on_node);
 }
 
 /* "; container id 3f2a1b4c5d6e": which instance of a named container (it restarts). */
-static void msg_instance(struct msg *m, const struct pt_placement *where)
+static void msg_instance(struct pt_msg *m, const struct pt_placement *where)
 {
 	if (where->container_name && where->container_name[0] &&
 	    where->cgroup.scope == PT_SCOPE_CONTAINER)
-		msg_add(m, "; container id %.12s", where->cgroup.container_id);
+		pt_msg_add(m, "; container id %.12s", where->cgroup.container_id);
 }
 
 /* "main process 2665 (python3)", "exec'd process ...", "pod sandbox process ..." */
-static void msg_subject(struct msg *m, const struct pt_event *ev, const struct pt_placement *where)
+static void msg_subject(struct pt_msg *m, const struct pt_event *ev,
+			const struct pt_placement *where)
 {
 	static const char *const prefix[] = {
 		[PT_ROLE_MAIN] = "main ",
@@ -126,18 +106,19 @@ static void msg_subject(struct msg *m, const struct pt_event *ev, const struct p
 	const char *p =
 	    role < sizeof(prefix) / sizeof(prefix[0]) && prefix[role] ? prefix[role] : "";
 
-	msg_add(m, "%sprocess %u (%s)", p, ev->pid, ev->comm);
+	pt_msg_add(m, "%sprocess %u (%s)", p, ev->pid, ev->comm);
 	msg_where(m, where);
 }
 
 /* Where the sender of a signal lives. */
-static void msg_sender_where(struct msg *m, const struct pt_placement *where)
+static void msg_sender_where(struct pt_msg *m, const struct pt_placement *where)
 {
 	msg_cgroup(m, &where->killer_cgroup);
 }
 
 /* " sent by process 456 (kill) in container 3f2a..." */
-static void msg_sender(struct msg *m, const struct pt_event *ev, const struct pt_placement *where)
+static void msg_sender(struct pt_msg *m, const struct pt_event *ev,
+		       const struct pt_placement *where)
 {
 	const struct pt_event_killer *k = &ev->killer;
 
@@ -145,110 +126,112 @@ static void msg_sender(struct msg *m, const struct pt_event *ev, const struct pt
 		return;
 	if (k->tgid == ev->pid) {
 		if (!k->from_kernel)
-			msg_add(m, " sent by itself");
+			pt_msg_add(m, " sent by itself");
 		return;
 	}
-	msg_add(m, " sent by process %u (%s)", k->tgid, k->comm);
+	pt_msg_add(m, " sent by process %u (%s)", k->tgid, k->comm);
 	msg_sender_where(m, where);
 }
 
 /* "exited with code 3" / "died of SIGSEGV (signal 11), core dumped" / "was killed by SIGKILL ..." */
-static void msg_outcome(struct msg *m, const struct pt_event *ev, const struct pt_placement *where)
+static void msg_outcome(struct pt_msg *m, const struct pt_event *ev,
+			const struct pt_placement *where)
 {
 	char name[16];
 
 	if (ev->oom.present && ev->signal == SIGKILL) {
-		msg_add(m, "was OOM-killed");
+		pt_msg_add(m, "was OOM-killed");
 		if (ev->oom.confined) {
-			msg_add(m, " (memory limit ");
+			pt_msg_add(m, " (memory limit ");
 			msg_mib(m, ev->oom.memcg_limit_bytes);
-			msg_add(m, ")");
+			pt_msg_add(m, ")");
 		}
 		return;
 	}
 	if (!ev->signal) {
-		msg_add(m, "exited with code %d", ev->exit_code);
+		pt_msg_add(m, "exited with code %d", ev->exit_code);
 		return;
 	}
 	pt_signal_name(ev->signal, name);
 	if (pt_signal_is_crash(ev->signal) &&
 	    (!ev->killer.present || ev->killer.tgid == ev->pid || ev->killer.from_kernel))
-		msg_add(m, "died of %s (signal %d)", name, ev->signal);
+		pt_msg_add(m, "died of %s (signal %d)", name, ev->signal);
 	else
-		msg_add(m, "was killed by %s (signal %d)", name, ev->signal);
+		pt_msg_add(m, "was killed by %s (signal %d)", name, ev->signal);
 	msg_sender(m, ev, where);
 }
 
 /* " after 2.5s, core dumped" */
-static void msg_lifetime(struct msg *m, const struct pt_event *ev)
+static void msg_lifetime(struct pt_msg *m, const struct pt_event *ev)
 {
 	if (ev->lifetime_ns) {
-		msg_add(m, " after ");
+		pt_msg_add(m, " after ");
 		msg_duration(m, ev->lifetime_ns);
 	}
 	if (ev->core_dumped)
-		msg_add(m, ", core dumped");
+		pt_msg_add(m, ", core dumped");
 }
 
 /*
  * ": SIGTERM (signal 15) sent by process 456 (runc) on the host, then SIGKILL
  * (signal 9) sent by process 789 (runc) 2.0s later; it exited with code 0"
  */
-static void msg_stop_sequence(struct msg *m, const struct pt_event *ev,
+static void msg_stop_sequence(struct pt_msg *m, const struct pt_event *ev,
 			      const struct pt_placement *where)
 {
 	const struct pt_event_killer *k = &ev->killer;
 	char name[16];
 
-	msg_add(m, ": ");
+	pt_msg_add(m, ": ");
 	if (k->prev_sig) {
-		msg_add(m, "%s (signal %d) sent by process %u (%s), then ",
-			pt_signal_name(k->prev_sig, name), k->prev_sig, k->prev_tgid, k->prev_comm);
+		pt_msg_add(m, "%s (signal %d) sent by process %u (%s), then ",
+			   pt_signal_name(k->prev_sig, name), k->prev_sig, k->prev_tgid,
+			   k->prev_comm);
 	}
-	msg_add(m, "%s (signal %d) sent by process %u (%s)", pt_signal_name(k->sig, name), k->sig,
-		k->tgid, k->comm);
+	pt_msg_add(m, "%s (signal %d) sent by process %u (%s)", pt_signal_name(k->sig, name),
+		   k->sig, k->tgid, k->comm);
 	msg_sender_where(m, where);
 	if (k->prev_sig && k->ktime_ns > k->prev_ktime_ns) {
-		msg_add(m, " ");
+		pt_msg_add(m, " ");
 		msg_duration(m, k->ktime_ns - k->prev_ktime_ns);
-		msg_add(m, " later");
+		pt_msg_add(m, " later");
 	}
 	if (!ev->signal)
-		msg_add(m, "; it exited with code %d", ev->exit_code);
+		pt_msg_add(m, "; it exited with code %d", ev->exit_code);
 }
 
 /* ": memory limit 20 MiB, usage 20 MiB, anon-rss 19.6 MiB, ..." (@sep first) */
-static void msg_oom_figures(struct msg *m, const struct pt_event_oom *oom, bool rss,
+static void msg_oom_figures(struct pt_msg *m, const struct pt_event_oom *oom, bool rss,
 			    const char *sep)
 {
 	if (oom->confined) {
-		msg_add(m, "%smemory limit ", sep);
+		pt_msg_add(m, "%smemory limit ", sep);
 		msg_mib(m, oom->memcg_limit_bytes);
-		msg_add(m, ", usage ");
+		pt_msg_add(m, ", usage ");
 		msg_mib(m, oom->memcg_usage_bytes);
 		sep = ", ";
 	}
 	if (rss && oom->has_rss) {
-		msg_add(m, "%sanon-rss ", sep);
+		pt_msg_add(m, "%sanon-rss ", sep);
 		msg_mib(m, oom->anon_rss_kb * 1024);
-		msg_add(m, ", file-rss ");
+		pt_msg_add(m, ", file-rss ");
 		msg_mib(m, oom->file_rss_kb * 1024);
-		msg_add(m, ", shmem-rss ");
+		pt_msg_add(m, ", shmem-rss ");
 		msg_mib(m, oom->shmem_rss_kb * 1024);
 		sep = ", ";
 	}
 	if (rss && oom->oom_score_adj)
-		msg_add(m, "%soom_score_adj %d", sep, oom->oom_score_adj);
+		pt_msg_add(m, "%soom_score_adj %d", sep, oom->oom_score_adj);
 }
 
 /* "; the OOM killer ran for an allocation by process 2670 (worker)" */
-static void msg_oom_trigger(struct msg *m, const struct pt_event *ev)
+static void msg_oom_trigger(struct pt_msg *m, const struct pt_event *ev)
 {
 	const struct pt_event_oom *oom = &ev->oom;
 
 	if (oom->trigger_pid && oom->trigger_pid != ev->pid)
-		msg_add(m, "; the OOM killer ran for an allocation by process %u (%s)",
-			oom->trigger_pid, oom->trigger_comm);
+		pt_msg_add(m, "; the OOM killer ran for an allocation by process %u (%s)",
+			   oom->trigger_pid, oom->trigger_comm);
 }
 
 static bool comm_is(const char *comm, const char *name)
@@ -321,46 +304,46 @@ static bool crashed(const struct pt_event *ev)
 }
 
 /* "main process 2665 (python3), 2666 (sh)" */
-static void msg_victims(struct msg *m, const struct pt_oom_summary *s)
+static void msg_victims(struct pt_msg *m, const struct pt_oom_summary *s)
 {
 	for (uint32_t i = 0; i < s->listed && i < PT_OOM_LIST_MAX; i++) {
 		const struct pt_oom_victim *v = &s->victims[i];
 
-		msg_add(m, "%s%s%u (%s)", i ? ", " : "",
-			v->role == PT_ROLE_MAIN	  ? "main process "
-			: v->role == PT_ROLE_EXEC ? "exec'd process "
-						  : "",
-			v->pid, v->comm);
+		pt_msg_add(m, "%s%s%u (%s)", i ? ", " : "",
+			   v->role == PT_ROLE_MAIN   ? "main process "
+			   : v->role == PT_ROLE_EXEC ? "exec'd process "
+						     : "",
+			   v->pid, v->comm);
 	}
 	if (s->killed > s->listed)
-		msg_add(m, " and %u more", s->killed - s->listed);
+		pt_msg_add(m, " and %u more", s->killed - s->listed);
 }
 
 static void report_oom(const struct pt_event *ev, const struct pt_placement *where,
 		       struct pt_report *r)
 {
-	struct msg m = { r->message, 0, sizeof(r->message) };
+	struct pt_msg m = { r->message, 0, sizeof(r->message) };
 	const struct pt_oom_summary *s = &where->oom;
 
 	r->reason = ev->oom.confined ? PT_REASON_OOM_KILLED : PT_REASON_SYSTEM_OOM;
 	r->warning = true;
 	if (s->killed > 1) {
-		msg_add(&m, "%u processes", s->killed);
+		pt_msg_add(&m, "%u processes", s->killed);
 		msg_where(&m, where);
-		msg_add(&m, " were %s together%s: ",
-			ev->oom.confined ? "OOM-killed" : "killed by the system OOM killer",
-			s->group ? " (memory.oom.group)" : "");
+		pt_msg_add(&m, " were %s together%s: ",
+			   ev->oom.confined ? "OOM-killed" : "killed by the system OOM killer",
+			   s->group ? " (memory.oom.group)" : "");
 		msg_victims(&m, s);
 		if (!ev->oom.confined)
-			msg_add(&m, "; the node ran out of memory");
+			pt_msg_add(&m, "; the node ran out of memory");
 		msg_oom_figures(&m, &ev->oom, false, "; ");
 	} else {
 		msg_subject(&m, ev, where);
 		if (ev->oom.confined)
-			msg_add(&m, " was OOM-killed");
+			pt_msg_add(&m, " was OOM-killed");
 		else
-			msg_add(&m,
-				" was killed by the system OOM killer: the node ran out of memory");
+			pt_msg_add(
+			    &m, " was killed by the system OOM killer: the node ran out of memory");
 		msg_oom_figures(&m, &ev->oom, true, ev->oom.confined ? ": " : ", ");
 	}
 	msg_oom_trigger(&m, ev);
@@ -370,33 +353,33 @@ static void report_oom(const struct pt_event *ev, const struct pt_placement *whe
 static void report_sandbox(const struct pt_event *ev, const struct pt_placement *where,
 			   struct pt_report *r)
 {
-	struct msg m = { r->message, 0, sizeof(r->message) };
+	struct pt_msg m = { r->message, 0, sizeof(r->message) };
 
 	r->reason = PT_REASON_SANDBOX_CHANGED;
 	r->warning = true;
 	msg_subject(&m, ev, where);
-	msg_add(&m, " ");
+	pt_msg_add(&m, " ");
 	msg_outcome(&m, ev, where);
 	msg_lifetime(&m, ev);
-	msg_add(&m, "; the pod's network namespace is gone and the kubelet will re-create the "
-		    "sandbox");
+	pt_msg_add(&m, "; the pod's network namespace is gone and the kubelet will re-create the "
+		       "sandbox");
 }
 
 static void report_main_exit(const struct pt_event *ev, const struct pt_placement *where,
 			     struct pt_report *r)
 {
-	struct msg m = { r->message, 0, sizeof(r->message) };
+	struct pt_msg m = { r->message, 0, sizeof(r->message) };
 	bool stopped = pt_stop_requested_by_runtime(ev, where);
 
 	r->reason = PT_REASON_CONTAINER_EXITED;
 	r->warning = !(stopped || (!ev->signal && ev->exit_code == 0));
 	msg_subject(&m, ev, where);
 	if (stopped) {
-		msg_add(&m, " was stopped by the runtime");
+		pt_msg_add(&m, " was stopped by the runtime");
 		msg_lifetime(&m, ev);
 		msg_stop_sequence(&m, ev, where);
 	} else {
-		msg_add(&m, " ");
+		pt_msg_add(&m, " ");
 		msg_outcome(&m, ev, where);
 		msg_lifetime(&m, ev);
 	}
@@ -406,18 +389,18 @@ static void report_main_exit(const struct pt_event *ev, const struct pt_placemen
 static void report_crash(const struct pt_event *ev, const struct pt_placement *where,
 			 struct pt_report *r)
 {
-	struct msg m = { r->message, 0, sizeof(r->message) };
+	struct pt_msg m = { r->message, 0, sizeof(r->message) };
 
 	r->reason = PT_REASON_PROCESS_CRASHED;
 	r->warning = true;
 	msg_subject(&m, ev, where);
-	msg_add(&m, " ");
+	pt_msg_add(&m, " ");
 	msg_outcome(&m, ev, where);
 	msg_lifetime(&m, ev);
 	if (where->who.role == PT_ROLE_EXEC && where->who.exec_command[0])
-		msg_add(&m, "; exec'd as: %s", where->who.exec_command);
+		pt_msg_add(&m, "; exec'd as: %s", where->who.exec_command);
 	if (ev->ppid)
-		msg_add(&m, "; parent %u (%s)", ev->ppid, ev->parent_comm);
+		pt_msg_add(&m, "; parent %u (%s)", ev->ppid, ev->parent_comm);
 	msg_instance(&m, where);
 }
 
@@ -457,38 +440,38 @@ static bool component_news(const struct pt_event *ev, const struct pt_placement 
 static void report_component(const struct pt_event *ev, const struct pt_placement *where,
 			     bool warning, struct pt_report *r)
 {
-	struct msg m = { r->message, 0, sizeof(r->message) };
+	struct pt_msg m = { r->message, 0, sizeof(r->message) };
 
 	r->reason = PT_REASON_NODE_COMPONENT_EXITED;
 	r->warning = warning;
-	msg_add(&m, "node component %s: ", where->component->name);
+	pt_msg_add(&m, "node component %s: ", where->component->name);
 	msg_subject(&m, ev, where);
 	if (stopped_by_systemd(ev)) {
-		msg_add(&m, " was stopped by systemd");
+		pt_msg_add(&m, " was stopped by systemd");
 		msg_lifetime(&m, ev);
 		msg_stop_sequence(&m, ev, where);
 		return;
 	}
-	msg_add(&m, " ");
+	pt_msg_add(&m, " ");
 	msg_outcome(&m, ev, where);
 	msg_lifetime(&m, ev);
 	if (ev->signal && ev->ppid)
-		msg_add(&m, "; parent %u (%s)", ev->ppid, ev->parent_comm);
+		pt_msg_add(&m, "; parent %u (%s)", ev->ppid, ev->parent_comm);
 }
 
 /* On the pod a runtime shim served: its containers are no longer watched by their runtime. */
 static void report_monitor_lost(const struct pt_event *ev, const struct pt_placement *where,
 				struct pt_report *r)
 {
-	struct msg m = { r->message, 0, sizeof(r->message) };
+	struct pt_msg m = { r->message, 0, sizeof(r->message) };
 
 	r->reason = PT_REASON_RUNTIME_MONITOR_LOST;
 	r->warning = true;
-	msg_add(&m, "runtime shim process %u (%s) that monitored this pod's containers ", ev->pid,
-		ev->comm);
+	pt_msg_add(&m, "runtime shim process %u (%s) that monitored this pod's containers ",
+		   ev->pid, ev->comm);
 	msg_outcome(&m, ev, where);
 	msg_lifetime(&m, ev);
-	msg_add(&m, ": the container runtime lost its monitor of the pod's containers");
+	pt_msg_add(&m, ": the container runtime lost its monitor of the pod's containers");
 }
 
 bool pt_classify(const struct pt_event *ev, const struct pt_placement *where, struct pt_report *out)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <string.h>
+#include "decimal.h"
 #include "json_writer.h"
 
 void pt_json_begin(struct pt_json *j, FILE *f)
@@ -59,19 +60,12 @@ static void key(struct pt_json *j, const char *k)
 	}
 }
 
-/* Decimal digits of @v, written without printf. */
 static void digits(struct pt_json *j, uint64_t v, bool negative)
 {
-	char buf[24];
-	size_t i = sizeof(buf);
+	char buf[PT_DECIMAL_MAX];
+	const char *s = pt_decimal(buf, v, negative);
 
-	do {
-		buf[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	if (negative)
-		buf[--i] = '-';
-	put(j, buf + i, sizeof(buf) - i);
+	put(j, s, (size_t)(buf + PT_DECIMAL_MAX - s));
 }
 
 /* Length of the valid UTF-8 sequence at @s, or 0. */
