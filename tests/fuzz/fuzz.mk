@@ -37,7 +37,7 @@ FUZZ_LIBS = $(shell $(PKG_CONFIG) --libs json-c yaml-0.1 2>/dev/null) -lm
 # What each target links: only the sources it needs (never main.c, nor the
 # BPF skeleton's users).
 FUZZ_SRCS_cgroup_path := userspace/cgroup_path.c
-FUZZ_SRCS_decode := userspace/decode.c userspace/cgroup_path.c userspace/classify.c \
+FUZZ_SRCS_decode := userspace/decode.c userspace/cgroup_path.c userspace/classify.c userspace/message.c \
 	userspace/cgroup_ids.c userspace/cgroup_names.c \
 	userspace/signals.c userspace/output.c userspace/json_writer.c userspace/pipeline.c userspace/k8s/event_build.c \
 	userspace/identity.c userspace/oom_groups.c userspace/runtime_state.c userspace/event_loop.c \
