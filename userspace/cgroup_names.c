@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-#include <stdio.h>
 #include <string.h>
 #include "cgroup_names.h"
+#include "message.h"
 
 /* The components of @path, up to @max of them from the end: starts and lengths. */
 static size_t last_components(const char *path, const char **start, size_t *len, size_t max,
@@ -32,21 +32,24 @@ static size_t last_components(const char *path, const char **start, size_t *len,
 bool pt_cgroup_names_shape(const char *path, char *out, size_t outlen)
 {
 	const char *start[PT_CGROUP_LEVELS];
-	size_t len[PT_CGROUP_LEVELS], total, pos = 0;
+	size_t len[PT_CGROUP_LEVELS], total;
 	size_t n = last_components(path, start, len, PT_CGROUP_LEVELS, &total);
 	bool truncated = total > PT_CGROUP_LEVELS;
+	struct pt_msg m = { out, 0, outlen };
 
+	/* Copies, not snprintf: this runs for every record that names a cgroup. */
 	out[0] = '\0';
 	if (truncated)
-		pos += (size_t)snprintf(out, outlen, "/...");
-	for (size_t i = 0; i < n && pos < outlen - 1; i++) {
+		pt_msg_append(&m, "/...", 4);
+	for (size_t i = 0; i < n; i++) {
 		size_t k = (total - n + i) % PT_CGROUP_LEVELS;
 		size_t l = len[k] < PT_CGROUP_NAME_LEN - 1 ? len[k] : PT_CGROUP_NAME_LEN - 1;
 
-		pos += (size_t)snprintf(out + pos, outlen - pos, "/%.*s", (int)l, start[k]);
+		pt_msg_append(&m, "/", 1);
+		pt_msg_append(&m, start[k], l);
 	}
-	if (out[0] == '\0')
-		snprintf(out, outlen, "/");
+	if (!m.len)
+		pt_msg_append(&m, "/", 1);
 	return truncated;
 }
 

@@ -36,10 +36,13 @@ static bool fast_format(const char *fmt)
 	return true;
 }
 
-/* Copies what fits of @s[0..n) and keeps the buffer terminated. */
-static void append(struct pt_msg *m, const char *s, size_t n)
+void pt_msg_append(struct pt_msg *m, const char *s, size_t n)
 {
-	size_t room = m->cap - 1 - m->len;
+	size_t room;
+
+	if (m->len + 1 >= m->cap)
+		return; /* full (and terminated), or no room even for the terminator */
+	room = m->cap - 1 - m->len;
 
 	if (n > room)
 		n = room;
@@ -53,14 +56,14 @@ static void append_unsigned(struct pt_msg *m, unsigned long long v, bool negativ
 	char buf[PT_DECIMAL_MAX];
 	const char *s = pt_decimal(buf, v, negative);
 
-	append(m, s, (size_t)(buf + PT_DECIMAL_MAX - s));
+	pt_msg_append(m, s, (size_t)(buf + PT_DECIMAL_MAX - s));
 }
 
 static void append_string(struct pt_msg *m, const char *s, size_t max)
 {
 	if (!s)
 		s = "(null)"; /* what glibc's printf writes */
-	append(m, s, strnlen(s, max));
+	pt_msg_append(m, s, strnlen(s, max));
 }
 
 static void append_fast(struct pt_msg *m, const char *fmt, va_list ap)
@@ -71,7 +74,7 @@ static void append_fast(struct pt_msg *m, const char *fmt, va_list ap)
 		size_t precision = (size_t)-1;
 		int d;
 
-		append(m, p, (size_t)(pct - p));
+		pt_msg_append(m, p, (size_t)(pct - p));
 		p = pct + 1;
 		if (*p == '.') {
 			precision = 0;
@@ -99,7 +102,7 @@ static void append_fast(struct pt_msg *m, const char *fmt, va_list ap)
 			break;
 		}
 	}
-	append(m, p, strlen(p));
+	pt_msg_append(m, p, strlen(p));
 }
 
 void pt_msg_add(struct pt_msg *m, const char *fmt, ...)

@@ -17,5 +17,7 @@ struct pt_msg {
  * written directly; any other conversion goes through vsnprintf.
  */
 __attribute__((format(printf, 2, 3))) void pt_msg_add(struct pt_msg *m, const char *fmt, ...);
+/* Appends what fits of @s[0..n), keeping the buffer terminated. */
+void pt_msg_append(struct pt_msg *m, const char *s, size_t n);
 
 #endif

@@ -69,12 +69,31 @@ static void test_a_full_buffer_takes_nothing_more(void **state)
 	assert_int_equal(m.len, 7);
 }
 
+static void test_append_cuts_and_keeps_the_terminator(void **state)
+{
+	char buf[6] = "";
+	struct pt_msg m = { buf, 0, sizeof(buf) };
+	struct pt_msg none = { buf, 0, 0 };
+
+	pt_msg_append(&m, "/...", 4);
+	assert_string_equal(buf, "/...");
+	pt_msg_append(&m, "/abc", 4);
+	assert_string_equal(buf, "/.../");
+	assert_int_equal(m.len, 5);
+	pt_msg_append(&m, "x", 1);
+	assert_string_equal(buf, "/.../");
+	pt_msg_append(&none, "x", 1); /* no room at all: nothing written */
+	assert_string_equal(buf, "/.../");
+	assert_int_equal(none.len, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_direct_conversions_match_snprintf),
 		cmocka_unit_test(test_other_conversions_go_through_vsnprintf),
 		cmocka_unit_test(test_a_full_buffer_takes_nothing_more),
+		cmocka_unit_test(test_append_cuts_and_keeps_the_terminator),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
