@@ -13,8 +13,9 @@ static bool is_digit(char c)
 
 /*
  * Whether every conversion in @fmt is one append_fast() writes. A message
- * is a dozen short fragments, and vsnprintf's setup for each cost more
- * than the copying (a tenth of the daemon's CPU at 200 crashes/s).
+ * is a dozen short fragments, and vsnprintf's setup for each costs more
+ * than the copying (printf's machinery was a tenth of the daemon's CPU at
+ * 200 crashes/s, the messages much of it).
  */
 static bool fast_format(const char *fmt)
 {
