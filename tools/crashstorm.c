@@ -141,14 +141,12 @@ static void parse_args(int argc, char **argv, struct options *o)
 			o->json = true;
 			break;
 		case 'h':
-			fputs(usage_text, stdout);
-			exit(0);
+			lg_help(usage_text);
 		default:
 			lg_getopt_error(c, argv);
 		}
 	}
-	if (optind < argc)
-		lg_usage_error("unexpected argument '%s'", argv[optind]);
+	lg_no_operands(argc, argv);
 	if (!o->have_count && spec->duration == 0)
 		spec->count = 10000;
 }

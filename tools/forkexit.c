@@ -179,14 +179,12 @@ static void parse_args(int argc, char **argv, struct options *o)
 			o->json = true;
 			break;
 		case 'h':
-			fputs(usage_text, stdout);
-			exit(0);
+			lg_help(usage_text);
 		default:
 			lg_getopt_error(c, argv);
 		}
 	}
-	if (optind < argc)
-		lg_usage_error("unexpected argument '%s'", argv[optind]);
+	lg_no_operands(argc, argv);
 }
 
 /* Turn the options into one way to end, or exit 2 if they contradict each other. */

@@ -798,6 +798,20 @@ static inline void lg_getopt_error(int c, char **argv)
 
 /* --- shared by the tools' option parsing ------------------------------------------------------ */
 
+/* -h, --help: the usage on stdout, and exit 0. */
+static inline __attribute__((noreturn)) void lg_help(const char *usage)
+{
+	fputs(usage, stdout);
+	exit(0);
+}
+
+/* The tools take options only: anything left after them is refused. */
+static inline void lg_no_operands(int argc, char **argv)
+{
+	if (optind < argc)
+		lg_usage_error("unexpected argument '%s'", argv[optind]);
+}
+
 static inline unsigned long lg_opt_count(const char *arg, const char *opt)
 {
 	unsigned long v;

@@ -47,7 +47,9 @@ static void parse_args(int argc, char **argv, struct options *o)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "n:h", longopts, NULL)) != -1) {
+	/* Our messages, not getopt's: lg_getopt_error() reports what is wrong. */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":n:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			if (lg_parse_ulong(optarg, 1, ULONG_MAX, &o->count))
@@ -69,14 +71,12 @@ static void parse_args(int argc, char **argv, struct options *o)
 			o->json = true;
 			break;
 		case 'h':
-			fputs(usage_text, stdout);
-			exit(0);
+			lg_help(usage_text);
 		default:
 			lg_getopt_error(c, argv);
 		}
 	}
-	if (optind < argc)
-		lg_usage_error("unexpected argument '%s'", argv[optind]);
+	lg_no_operands(argc, argv);
 }
 
 static int64_t thread_cpu_ns(void)

@@ -41,3 +41,16 @@ def test_bad_arguments_are_refused():
         r = run(*args)
         assert r.returncode == 2, args
         assert b"Try 'wakefloor --help'" in r.stderr, args
+
+
+def test_option_errors_are_reported_once_and_truly():
+    """One message, ours, naming what is wrong (getopt's own would come first)."""
+    for args, says in ((["--count"], b"option --count needs an argument"),
+                       (["-n"], b"option -n needs an argument"),
+                       (["-x"], b"unknown option -x"),
+                       (["--json=1"], b"option --json takes no argument")):
+        r = run(*args)
+        assert r.returncode == 2, args
+        lines = r.stderr.splitlines()
+        assert lines == [b"wakefloor: " + says, b"Try 'wakefloor --help' for more information."], \
+            (args, r.stderr)
