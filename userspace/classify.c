@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <signal.h>
-#include <stdio.h>
 #include <string.h>
 #include "classify.h"
 #include "message.h"
