@@ -136,6 +136,7 @@ static void msg_sender(struct pt_msg *m, const struct pt_event *ev,
 static void msg_outcome(struct pt_msg *m, const struct pt_event *ev,
 			const struct pt_placement *where)
 {
+	const char *signal;
 	char name[16];
 
 	if (ev->oom.present && ev->signal == SIGKILL) {
@@ -151,12 +152,12 @@ static void msg_outcome(struct pt_msg *m, const struct pt_event *ev,
 		pt_msg_add(m, "exited with code %d", ev->exit_code);
 		return;
 	}
-	pt_signal_name(ev->signal, name);
+	signal = pt_signal_name(ev->signal, name);
 	if (pt_signal_is_crash(ev->signal) &&
 	    (!ev->killer.present || ev->killer.tgid == ev->pid || ev->killer.from_kernel))
-		pt_msg_add(m, "died of %s (signal %d)", name, ev->signal);
+		pt_msg_add(m, "died of %s (signal %d)", signal, ev->signal);
 	else
-		pt_msg_add(m, "was killed by %s (signal %d)", name, ev->signal);
+		pt_msg_add(m, "was killed by %s (signal %d)", signal, ev->signal);
 	msg_sender(m, ev, where);
 }
 

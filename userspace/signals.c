@@ -1,17 +1,52 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <signal.h>
-#include <stdio.h>
 #include <string.h>
+#include "decimal.h"
 #include "signals.h"
+
+/*
+ * Named by this architecture's numbers, as glibc's sigabbrev_np names them.
+ * A table, not snprintf: every crash's message names its signal, and
+ * printf's machinery is pages of code that a reader woken for a few
+ * records would fetch cold each time.
+ */
+static const char *const signal_names[] = {
+	[SIGHUP] = "SIGHUP",	   [SIGINT] = "SIGINT",	  [SIGQUIT] = "SIGQUIT",
+	[SIGILL] = "SIGILL",	   [SIGTRAP] = "SIGTRAP", [SIGABRT] = "SIGABRT",
+	[SIGBUS] = "SIGBUS",	   [SIGFPE] = "SIGFPE",	  [SIGKILL] = "SIGKILL",
+	[SIGUSR1] = "SIGUSR1",	   [SIGSEGV] = "SIGSEGV", [SIGUSR2] = "SIGUSR2",
+	[SIGPIPE] = "SIGPIPE",	   [SIGALRM] = "SIGALRM", [SIGTERM] = "SIGTERM",
+	[SIGCHLD] = "SIGCHLD",	   [SIGCONT] = "SIGCONT", [SIGSTOP] = "SIGSTOP",
+	[SIGTSTP] = "SIGTSTP",	   [SIGTTIN] = "SIGTTIN", [SIGTTOU] = "SIGTTOU",
+	[SIGURG] = "SIGURG",	   [SIGXCPU] = "SIGXCPU", [SIGXFSZ] = "SIGXFSZ",
+	[SIGVTALRM] = "SIGVTALRM", [SIGPROF] = "SIGPROF", [SIGWINCH] = "SIGWINCH",
+	[SIGPOLL] = "SIGPOLL",	   [SIGSYS] = "SIGSYS",
+#ifdef SIGSTKFLT
+	[SIGSTKFLT] = "SIGSTKFLT",
+#endif
+#ifdef SIGPWR
+	[SIGPWR] = "SIGPWR",
+#endif
+#ifdef SIGEMT
+	[SIGEMT] = "SIGEMT",
+#endif
+};
 
 const char *pt_signal_name(int sig, char buf[16])
 {
-	const char *abbrev = sig > 0 && sig < SIGRTMIN ? sigabbrev_np(sig) : NULL;
+	char digits[PT_DECIMAL_MAX];
+	const char *n;
+	size_t len;
 
-	if (abbrev)
-		snprintf(buf, 16, "SIG%s", abbrev);
-	else
-		snprintf(buf, 16, "SIG%d", sig);
+	if (sig > 0 && (size_t)sig < sizeof(signal_names) / sizeof(signal_names[0]) &&
+	    signal_names[sig])
+		return signal_names[sig];
+	/* Real-time or unknown: "SIG35". 3 + 11 + 1 bytes at most. */
+	n = pt_decimal(digits, sig < 0 ? -(uint64_t)sig : (uint64_t)sig, sig < 0);
+	len = (size_t)(digits + PT_DECIMAL_MAX - n);
+	memcpy(buf, "SIG", 3);
+	memcpy(buf + 3, n, len);
+	buf[3 + len] = '\0';
 	return buf;
 }
 

@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-/* "SIGSEGV", or "SIG<n>" for a real-time or unknown signal, into @buf. */
+/* "SIGSEGV", or "SIG<n>" written into @buf for a real-time or unknown signal. */
 const char *pt_signal_name(int sig, char buf[16]);
 /* Signals whose default action terminates the process (core or not), as a bit mask. */
 uint64_t pt_fatal_signal_mask(void);
