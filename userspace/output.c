@@ -4,18 +4,9 @@
 #include <string.h>
 #include "classify.h"
 #include "json_writer.h"
+#include "message.h"
 #include "output.h"
 #include "signals.h"
-
-#define TEXT_FORMAT "%-23s  %-7s  %-15s  %-40s  %s\n"
-
-void pt_output_header(FILE *f, enum pt_output_format fmt)
-{
-	if (fmt != PT_OUTPUT_TEXT)
-		return;
-	fprintf(f, TEXT_FORMAT, "TIME", "TYPE", "REASON", "OBJECT", "MESSAGE");
-	fflush(f);
-}
 
 /* @v as exactly @width decimal digits at @out. */
 static char *put_digits(char *out, uint64_t v, int width)
@@ -89,24 +80,22 @@ static void format_object(const struct pt_emitted *e, char *buf, size_t len)
 {
 	const struct pt_cgroup_info *cg = &e->where->cgroup;
 	const char *cname = e->where->container_name;
+	struct pt_msg m = { buf, 0, len };
 
+	buf[0] = '\0';
 	if (cg->scope == PT_SCOPE_CONTAINER || cg->scope == PT_SCOPE_POD) {
-		int n;
-
 		if (e->pod)
-			n = snprintf(buf, len, "pod/%s/%s", e->pod->namespace_, e->pod->name);
+			pt_msg_add(&m, "pod/%s/%s", e->pod->namespace_, e->pod->name);
 		else
-			n = snprintf(buf, len, "pod/%s", cg->pod_uid);
-		if (n < 0 || (size_t)n >= len)
-			return;
+			pt_msg_add(&m, "pod/%s", cg->pod_uid);
 		if (cname && cname[0])
-			snprintf(buf + n, len - (size_t)n, "/%s", cname);
+			pt_msg_add(&m, "/%s", cname);
 		else if (cg->scope == PT_SCOPE_CONTAINER)
-			snprintf(buf + n, len - (size_t)n, "/%.12s", cg->container_id);
+			pt_msg_add(&m, "/%.12s", cg->container_id);
 	} else if (cg->unit[0]) {
-		snprintf(buf, len, "unit/%s", cg->unit);
+		pt_msg_add(&m, "unit/%s", cg->unit);
 	} else {
-		snprintf(buf, len, "cgroup/%s", e->ev->cgroup.known ? e->ev->cgroup.path : "?");
+		pt_msg_add(&m, "cgroup/%s", e->ev->cgroup.known ? e->ev->cgroup.path : "?");
 	}
 }
 
@@ -119,6 +108,42 @@ void pt_printable(const char *in, char *out, size_t len)
 	out[i] = '\0';
 }
 
+/* @s and spaces to @width (at most 40) like printf's "%-*s", which never cuts; then the gap. */
+static void put_column(struct pt_msg *m, const char *s, size_t width)
+{
+	static const char spaces[] = "                                        ";
+	size_t n = strlen(s);
+
+	pt_msg_append(m, s, n);
+	if (n < width)
+		pt_msg_append(m, spaces, width - n);
+	pt_msg_append(m, "  ", 2);
+}
+
+/* One line of the text columns, built without printf: this runs for every event. */
+static void text_line(FILE *f, const char *when, const char *type, const char *reason,
+		      const char *object, const char *message)
+{
+	char line[3 * 40 + 512 + PT_MESSAGE_MAX + 4 * 2 + 2];
+	struct pt_msg m = { line, 0, sizeof(line) };
+
+	put_column(&m, when, 23);
+	put_column(&m, type, 7);
+	put_column(&m, reason, 15);
+	put_column(&m, object, 40);
+	pt_msg_append(&m, message, strlen(message));
+	pt_msg_append(&m, "\n", 1);
+	fwrite(line, 1, m.len, f);
+}
+
+void pt_output_header(FILE *f, enum pt_output_format fmt)
+{
+	if (fmt != PT_OUTPUT_TEXT)
+		return;
+	text_line(f, "TIME", "TYPE", "REASON", "OBJECT", "MESSAGE");
+	fflush(f);
+}
+
 static int write_text(FILE *f, const struct pt_emitted *e)
 {
 	char when[40], object[512], safe_object[512], message[PT_MESSAGE_MAX + 1];
@@ -127,8 +152,8 @@ static int write_text(FILE *f, const struct pt_emitted *e)
 	format_object(e, object, sizeof(object));
 	pt_printable(object, safe_object, sizeof(safe_object));
 	pt_printable(e->report->message, message, sizeof(message));
-	fprintf(f, TEXT_FORMAT, when, e->report->warning ? "Warning" : "Normal",
-		pt_reason_name(e->report->reason), safe_object, message);
+	text_line(f, when, e->report->warning ? "Warning" : "Normal",
+		  pt_reason_name(e->report->reason), safe_object, message);
 	return 0;
 }
 
