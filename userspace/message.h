@@ -13,8 +13,9 @@ struct pt_msg {
 
 /*
  * Appends like snprintf at buf + len: never past cap, always terminated,
- * a fragment that does not fit is cut. %s, %.Ns, %d, %u and %llu are
- * written directly; any other conversion goes through vsnprintf.
+ * a fragment that does not fit is cut. %s, %.Ns, %.Nf (N one digit), %d,
+ * %u and %llu are written directly; any other conversion goes through
+ * vsnprintf.
  */
 __attribute__((format(printf, 2, 3))) void pt_msg_add(struct pt_msg *m, const char *fmt, ...);
 /* Appends what fits of @s[0..n), keeping the buffer terminated. */

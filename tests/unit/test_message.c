@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -51,9 +52,61 @@ static void test_direct_conversions_match_snprintf(void **state)
 
 static void test_other_conversions_go_through_vsnprintf(void **state)
 {
-	EXPECT_SAME(" ran for %.1fs", 12.34);
+	EXPECT_SAME(" ran for %.12fs", 12.34);
 	EXPECT_SAME(" limit %x, %5d, %-3u|", 255U, 42, 7U);
 	EXPECT_SAME(" %c%%", 'z');
+}
+
+/* "%.Nf" of @v as snprintf writes it. */
+#define EXPECT_FIXED(fmt, v)                                                                       \
+	do {                                                                                       \
+		char got[400], want[400];                                                          \
+		struct pt_msg m = { got, 0, sizeof(got) };                                         \
+                                                                                                   \
+		pt_msg_add(&m, fmt, v);                                                            \
+		snprintf(want, sizeof(want), fmt, v);                                              \
+		if (strcmp(got, want))                                                             \
+			fail_msg("%s of %a: got %s, snprintf %s", fmt, v, got, want);              \
+	} while (0)
+
+/* Every precision the builder writes itself, 0 to 9. */
+static void expect_fixed_like_printf(double v)
+{
+	EXPECT_FIXED("%.0f", v);
+	EXPECT_FIXED("%.1f", v);
+	EXPECT_FIXED("%.2f", v);
+	EXPECT_FIXED("%.3f", v);
+	EXPECT_FIXED("%.4f", v);
+	EXPECT_FIXED("%.5f", v);
+	EXPECT_FIXED("%.6f", v);
+	EXPECT_FIXED("%.7f", v);
+	EXPECT_FIXED("%.8f", v);
+	EXPECT_FIXED("%.9f", v);
+}
+
+static void test_fixed_point_matches_snprintf(void **state)
+{
+	/* Ties in binary (0.25, 2.5) round to even; decimal "ties" (0.15) are not ties. */
+	static const double values[] = {
+		0.0,	  -0.0,	     0.05,    0.15,	   0.25,	 0.35,
+		2.5,	  3.5,	     -2.5,    1.05,	   59.95,	 59.99,
+		0.5,	  1.5,	     0.045,   123.456,	   1e-300,	 4.9e-324,
+		0x1p62,	  0x1p63,    -0x1p63, 1e20,	   1e300,	 1.7976931348623157e308,
+		INFINITY, -INFINITY, NAN,     9.999999999, 0.0000000005, 0.0000000015
+	};
+	uint64_t seed = 42;
+
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++)
+		expect_fixed_like_printf(values[i]);
+	/* What messages print: a lifetime in seconds, a size in MiB. */
+	for (int i = 0; i < 20000; i++) {
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		expect_fixed_like_printf((double)(seed >> 28) / 1e9);
+		expect_fixed_like_printf((double)(seed >> 20) / (1024.0 * 1024.0));
+		expect_fixed_like_printf((double)(seed % 100000) / 1000.0);
+	}
+	EXPECT_SAME(" after %.1fs", 2.45);
+	EXPECT_SAME(", usage %.1f MiB, anon-rss %.1f MiB", 19.6, 0.049999);
 }
 
 static void test_a_full_buffer_takes_nothing_more(void **state)
@@ -92,6 +145,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_direct_conversions_match_snprintf),
 		cmocka_unit_test(test_other_conversions_go_through_vsnprintf),
+		cmocka_unit_test(test_fixed_point_matches_snprintf),
 		cmocka_unit_test(test_a_full_buffer_takes_nothing_more),
 		cmocka_unit_test(test_append_cuts_and_keeps_the_terminator),
 	};
