@@ -7,12 +7,14 @@
 
 /*
  * Per-CPU state: the names filter, counters userspace sums, the wake-up
- * rate limiter and the address of the host's namespaces. The filter is a copy per CPU, written by userspace before
- * the programs attach, so that a boring exit finds it beside the counter it
- * writes (the same line or the next). A plain array indexed by CPU, not a per-CPU map: both the read-only
- * map the filter was in and the per-CPU map's memory are vmalloc'd pages,
- * which an exit after an exec'd process finds cold (each cost it hundreds
- * of ns, measured); a small array is kmalloc'd, in the kernel's direct map.
+ * rate limiter and the address of init_nsproxy (the host's namespaces).
+ * The filter is a copy per CPU, written by userspace before the programs
+ * attach, so that a boring exit finds it beside the counter it writes (the
+ * same line or the next). A plain array indexed by CPU, not a per-CPU map:
+ * both the read-only map the filter was in and the per-CPU map's memory
+ * are vmalloc'd pages, which an exit after an exec'd process finds cold
+ * (each cost it hundreds of ns, measured); a small array is kmalloc'd, in
+ * the kernel's direct map.
  * Padded to 128 bytes. Where lines fall in an element depends on the
  * kernel's array header: 56 bytes in on 6.18, where no line holds two
  * CPUs' counters.

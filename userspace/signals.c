@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <signal.h>
-#include <string.h>
-#include "decimal.h"
+#include "message.h"
 #include "signals.h"
 
 /*
@@ -34,19 +33,12 @@ static const char *const signal_names[] = {
 
 const char *pt_signal_name(int sig, char buf[16])
 {
-	char digits[PT_DECIMAL_MAX];
-	const char *n;
-	size_t len;
+	struct pt_msg m = { buf, 0, 16 };
 
 	if (sig > 0 && (size_t)sig < sizeof(signal_names) / sizeof(signal_names[0]) &&
 	    signal_names[sig])
 		return signal_names[sig];
-	/* Real-time or unknown: "SIG35". 3 + 11 + 1 bytes at most. */
-	n = pt_decimal(digits, sig < 0 ? -(uint64_t)sig : (uint64_t)sig, sig < 0);
-	len = (size_t)(digits + PT_DECIMAL_MAX - n);
-	memcpy(buf, "SIG", 3);
-	memcpy(buf + 3, n, len);
-	buf[3 + len] = '\0';
+	pt_msg_add(&m, "SIG%d", sig); /* real-time or unknown: "SIG35"; %d needs no printf */
 	return buf;
 }
 
